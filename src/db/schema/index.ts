@@ -1,0 +1,2 @@
+// Every table, one file per feature; drizzle-kit reads this folder to generate migrations.
+export * from './users.ts';
