@@ -16,13 +16,14 @@ export interface AppDependencies {
 }
 
 export function createApp({ config, db, log }: AppDependencies) {
-  const app = new Elysia({ serve: { maxRequestBodySize: maxRequestBodySize(config.uploadMaxBytes) } })
+  const app = new Elysia({ serve: { maxRequestBodySize: maxRequestBodySize(config.uploadMaxBytes) } });
+  // The error handler reads the finished app's routes to tell a wrong method (405) from a wrong path (404).
+  return app
     .use(requestContext(log))
     .use(errorHandler(log, () => app.routes))
     .use(bodyGuard(config.uploadMaxBytes))
     .use(docs())
     .use(healthModule(db));
-  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -3,12 +3,19 @@ import { join, resolve } from 'node:path';
 
 type Raw = string | undefined;
 
+/** The settings some defaults derive from; they are declared, and so read, before the ones that use them. */
+interface Earlier {
+  port?: number;
+  dataDir?: string;
+  publicUrl?: string;
+}
+
 interface Setting<T> {
   env: string;
   doc: string;
   /** Shown by --help. */
   defaultText: string;
-  parse: (raw: Raw, partial: Partial<Config>) => T;
+  parse: (raw: Raw, earlier: Earlier) => T;
 }
 
 /** A setting's value could not be used; the boot stops with its message. */
@@ -95,8 +102,8 @@ const settings = {
     env: 'DATABASE_URL',
     doc: 'libSQL URL: file:… for a local file, libsql://… or https://… for Turso.',
     defaultText: 'file:<DATA_DIR>/chat.db',
-    parse: (raw: Raw, partial: Partial<Config>) => {
-      if (!raw) return `file:${join(partial.dataDir!, 'chat.db')}`;
+    parse: (raw: Raw, earlier: Earlier) => {
+      if (!raw) return `file:${join(earlier.dataDir!, 'chat.db')}`;
       if (!/^(file|libsql|https?|wss?):/.test(raw)) {
         throw new ConfigError(`must start with file:, libsql:, https: or wss:, got '${raw}'`);
       }
@@ -122,14 +129,14 @@ const settings = {
     env: 'PUBLIC_URL',
     doc: 'The URL users reach the server at: links in emails and the WebAuthn origin.',
     defaultText: 'http://localhost:<PORT>',
-    parse: (raw: Raw, partial: Partial<Config>) =>
-      optionalUrl(['http:', 'https:'])(raw).replace(/\/+$/, '') || `http://localhost:${partial.port || 3000}`,
+    parse: (raw: Raw, earlier: Earlier) =>
+      optionalUrl(['http:', 'https:'])(raw).replace(/\/+$/, '') || `http://localhost:${earlier.port || 3000}`,
   },
   webauthnRpId: {
     env: 'WEBAUTHN_RP_ID',
     doc: 'WebAuthn relying party ID (a domain); passkeys are bound to it.',
     defaultText: 'host name of PUBLIC_URL',
-    parse: (raw: Raw, partial: Partial<Config>) => raw?.trim() || new URL(partial.publicUrl!).hostname,
+    parse: (raw: Raw, earlier: Earlier) => raw?.trim() || new URL(earlier.publicUrl!).hostname,
   },
   resendApiKey: {
     env: 'RESEND_API_KEY',
@@ -153,7 +160,7 @@ const settings = {
     env: 'UPLOAD_DIR',
     doc: 'Folder for uploaded files when no S3 bucket is set.',
     defaultText: '<DATA_DIR>/uploads',
-    parse: (raw: Raw, partial: Partial<Config>) => resolve(raw || join(partial.dataDir!, 'uploads')),
+    parse: (raw: Raw, earlier: Earlier) => resolve(raw || join(earlier.dataDir!, 'uploads')),
   },
   s3Bucket: {
     env: 'S3_BUCKET',
@@ -248,19 +255,19 @@ function parseFlags(argv: string[]): Record<string, string> {
  */
 export function loadConfig(argv: string[] = [], env: Record<string, string | undefined> = process.env): Config {
   const flags = parseFlags(argv);
-  const partial: Partial<Config> = {};
+  const values: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, setting] of Object.entries(settings) as [keyof Config, Setting<unknown>][]) {
     const raw = flags[setting.env] ?? env[setting.env];
     try {
-      (partial as Record<string, unknown>)[key] = setting.parse(raw, partial);
+      values[key] = setting.parse(raw, values);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(`  ${setting.env} (${flagOf(setting.env)}): ${error.message}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
-  return partial as Config;
+  return values as Config;
 }
 
 /** The text of `--help`: every setting with its flag, env name, default and doc. */

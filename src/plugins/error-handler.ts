@@ -29,7 +29,7 @@ function allowedMethodsFor(routes: Route[], path: string): string[] {
 }
 
 /** Field-level problems a client can show next to its inputs. */
-function validationDetails(error: ValidationError) {
+function validationDetails(error: Readonly<ValidationError>) {
   return error.all.map((problem) => ({
     field: 'path' in problem && problem.path ? problem.path.replace(/^\//, '').replaceAll('/', '.') : error.type,
     message: problem.summary ?? problem.message,
@@ -41,12 +41,13 @@ function validationDetails(error: ValidationError) {
  */
 export function errorHandler(log: Logger, routes: () => Route[]) {
   return new Elysia({ name: 'error-handler' })
-    .error({ AppError })
     .onError({ as: 'global' }, ({ code, error, request, path, set }) => {
+      // Checked by class, not by `code`: Elysia takes an error's own `code` property as the code.
+      if (error instanceof AppError) {
+        set.status = error.status;
+        return json(error.status, errorBody(error.code, error.message, error.details), error.headers);
+      }
       switch (code) {
-        case 'AppError':
-          set.status = error.status;
-          return json(error.status, errorBody(error.code, error.message, error.details), error.headers);
         case 'VALIDATION':
           set.status = 400;
           return json(

@@ -1,0 +1,56 @@
+// Runs the server as a child process (the binary, or `bun src/index.ts`) and finds its URL in its log.
+import type { Subprocess } from 'bun';
+
+export interface ServerProcess {
+  url: string;
+  process: Subprocess<'ignore', 'pipe', 'pipe'>;
+  /** Every stdout line so far. */
+  lines: string[];
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+/** Starts `command` and resolves once it logs that it is listening (PORT=0 picks a free port). */
+export async function spawnServer(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+  const child = Bun.spawn(command, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', ...options.env },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const lines: string[] = [];
+  let drained: Promise<void> = Promise.resolve();
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${lines.join('\n')}`)), 15_000);
+    drained = (async () => {
+      const decoder = new TextDecoder();
+      let pending = '';
+      for await (const chunk of child.stdout) {
+        pending += decoder.decode(chunk, { stream: true });
+        const parts = pending.split('\n');
+        pending = parts.pop()!;
+        for (const line of parts) {
+          lines.push(line);
+          if (line.includes('"msg":"listening"')) {
+            clearTimeout(timer);
+            resolve(JSON.parse(line).url);
+          }
+        }
+      }
+      clearTimeout(timer);
+      reject(new Error(`server exited: ${lines.join('\n')}\n${await new Response(child.stderr).text()}`));
+    })();
+  });
+  return {
+    url,
+    process: child,
+    lines,
+    async stop(signal = 'SIGTERM') {
+      child.kill(signal);
+      const code = await child.exited;
+      await drained;
+      return code;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Starts the real server in this process on a free port, with a fresh temp data dir.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { startServer } from '../../src/server.ts';
+
+export interface TestServer {
+  url: string;
+  config: Config;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** A fresh temp folder that is removed with the server. */
+export function makeTempDir(prefix = 'chat-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Boots a server like the binary does; `env` overrides settings by their env names. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = makeTempDir();
+  const config = loadConfig([], { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const server = await startServer(config);
+  return {
+    url: server.url,
+    config,
+    dataDir,
+    async stop() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
