@@ -2,10 +2,12 @@
 // Static imports embed every migration in the compiled binary, which has no drizzle/ folder to read.
 import journal from './meta/_journal.json';
 import migration0 from './0000_users.sql' with { type: 'text' };
+import migration1 from './0001_auth.sql' with { type: 'text' };
 
 export { journal };
 
 /** Each migration's SQL by its journal tag. */
 export const migrationSql: Record<string, string> = {
   '0000_users': migration0,
+  '0001_auth': migration1,
 };

@@ -2,20 +2,48 @@
 import { Elysia } from 'elysia';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { deriveKey } from './lib/crypto.ts';
 import type { Logger } from './lib/logger.ts';
+import { loadMasterSecret } from './lib/master-secret.ts';
+import { RateLimiter } from './lib/rate-limit.ts';
+import { authModule } from './modules/auth/index.ts';
+import { createTokenSigner, type TokenSigner } from './modules/auth/tokens.ts';
+import { createMailer, type Mailer } from './modules/email/mailer.ts';
 import { healthModule } from './modules/health/index.ts';
+import { mfaModule } from './modules/mfa/index.ts';
+import { usersModule } from './modules/users/index.ts';
 import { bodyGuard, maxRequestBodySize } from './plugins/body-guard.ts';
 import { docs } from './plugins/docs.ts';
 import { errorHandler } from './plugins/error-handler.ts';
 import { requestContext } from './plugins/request-context.ts';
 
+/** Everything services need, built once per server. */
 export interface AppDependencies {
   config: Config;
   db: Database;
   log: Logger;
+  mailer: Mailer;
+  tokens: TokenSigner;
+  limiter: RateLimiter;
+  /** Keys derived from the master secret, one per purpose. */
+  keys: { totp: Buffer };
 }
 
-export function createApp({ config, db, log }: AppDependencies) {
+export function createDependencies(config: Config, db: Database, log: Logger): AppDependencies {
+  const masterSecret = loadMasterSecret(config);
+  return {
+    config,
+    db,
+    log,
+    mailer: createMailer(config, log),
+    tokens: createTokenSigner(deriveKey(masterSecret, 'access-token').toString('base64url'), config.accessTokenTtl),
+    limiter: new RateLimiter(config.rateLimit !== 'off'),
+    keys: { totp: deriveKey(masterSecret, 'totp-secret') },
+  };
+}
+
+export function createApp(deps: AppDependencies) {
+  const { config, db, log } = deps;
   const app = new Elysia({ serve: { maxRequestBodySize: maxRequestBodySize(config.uploadMaxBytes) } });
   // The error handler reads the finished app's routes to tell a wrong method (405) from a wrong path (404).
   return app
@@ -23,7 +51,10 @@ export function createApp({ config, db, log }: AppDependencies) {
     .use(errorHandler(log, () => app.routes))
     .use(bodyGuard(config.uploadMaxBytes))
     .use(docs())
-    .use(healthModule(db));
+    .use(healthModule(db))
+    .use(authModule(deps))
+    .use(usersModule(deps))
+    .use(mfaModule(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -125,6 +125,18 @@ const settings = {
       return raw ?? '';
     },
   },
+  accessTokenTtl: {
+    env: 'ACCESS_TOKEN_TTL',
+    doc: 'Lifetime of an access token (a JWT that is not checked against the database).',
+    defaultText: '15m',
+    parse: duration('15m'),
+  },
+  refreshTokenTtl: {
+    env: 'REFRESH_TOKEN_TTL',
+    doc: 'How long a session lasts unused; each refresh starts it again.',
+    defaultText: '30d',
+    parse: duration('30d'),
+  },
   publicUrl: {
     env: 'PUBLIC_URL',
     doc: 'The URL users reach the server at: links in emails and the WebAuthn origin.',
@@ -143,6 +155,12 @@ const settings = {
     doc: 'Resend API key; without it, emails go to the log and DATA_DIR/outbox/.',
     defaultText: '',
     parse: text(),
+  },
+  resendBaseUrl: {
+    env: 'RESEND_BASE_URL',
+    doc: "Resend API base URL (the SDK's own setting), for a proxy or a local stand-in.",
+    defaultText: 'https://api.resend.com',
+    parse: optionalUrl(['http:', 'https:']),
   },
   emailFrom: {
     env: 'EMAIL_FROM',

@@ -2,14 +2,14 @@
 import type { Config } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
-import { createApp } from './app.ts';
+import { createApp, createDependencies } from './app.ts';
 import { createLogger } from './lib/logger.ts';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:3000 */
   url: string;
   port: number;
-  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  /** Stops accepting, lets in-flight requests finish, sends queued email, then closes the database. */
   stop(): Promise<void>;
 }
 
@@ -19,7 +19,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const applied = await migrateDatabase(db.$client);
   if (applied > 0) log.info('migrations applied', { count: applied });
 
-  const app = createApp({ config, db, log });
+  const deps = createDependencies(config, db, log);
+  const app = createApp(deps);
   app.listen({ port: config.port, hostname: config.host });
   const server = app.server!;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -31,6 +32,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (stopping ??= (async () => {
       log.info('shutting down');
       await server.stop(false);
+      await deps.mailer.idle();
       db.$client.close();
       log.info('stopped');
     })());

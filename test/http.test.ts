@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { rmSync } from 'node:fs';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { t } from 'elysia';
-import { createApp } from '../src/app.ts';
+import { createApp, createDependencies } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   const config = loadConfig([], { DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const db = await openDatabase(config);
   await migrateDatabase(db.$client);
-  const app = createApp({ config, db, log: createLogger('silent') })
+  const app = createApp(createDependencies(config, db, createLogger('silent')))
     .post('/probe/echo', ({ body }) => body, {
       body: t.Object({ name: t.String({ minLength: 3 }), age: t.Integer({ minimum: 0 }) }),
     })

@@ -9,7 +9,12 @@ import packageJson from '../../package.json';
 const ASSETS = '/swagger/assets';
 
 /** Tag names and what each covers; modules tag their routes with these. */
-export const DOC_TAGS = [{ name: 'System', description: 'Health, readiness and these docs.' }];
+export const DOC_TAGS = [
+  { name: 'Auth', description: 'Signup, email confirmation, login with a second factor or a passkey, sessions, password reset.' },
+  { name: 'Users', description: 'Your profile and public profiles.' },
+  { name: 'Second factors', description: 'TOTP with recovery codes, and passkeys.' },
+  { name: 'System', description: 'Health, readiness and these docs.' },
+];
 
 const DESCRIPTION = `A self-hostable real-time chat API.
 

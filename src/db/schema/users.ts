@@ -15,6 +15,11 @@ export const users = sqliteTable(
     bio: text('bio'),
     avatarUploadId: text('avatar_upload_id'),
     emailVerifiedAt: integer('email_verified_at', { mode: 'timestamp_ms' }),
+    /** AES-GCM encrypted base32 TOTP secret; set at setup, trusted once totpEnabledAt is set. */
+    totpSecret: text('totp_secret'),
+    totpEnabledAt: integer('totp_enabled_at', { mode: 'timestamp_ms' }),
+    /** The last 30-second step a TOTP code was accepted for: a code is never accepted twice. */
+    totpLastStep: integer('totp_last_step'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },
