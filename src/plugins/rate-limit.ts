@@ -7,7 +7,8 @@ export function rateLimitByIp(limiter: RateLimiter, perMinute: number | 'off') {
   return new Elysia({ name: 'rate-limit' }).macro({
     rateLimit: (scope: string) => ({
       detail: { description: `Rate-limited per client IP (scope \`${scope}\`): 429 with Retry-After past the limit.` },
-      beforeHandle({ request, server }) {
+      // transform runs before validation, so malformed attempts count too.
+      transform({ request, server }) {
         const ip = server?.requestIP(request)?.address ?? 'unknown';
         limiter.hit(scope, ip, rule);
       },

@@ -6,6 +6,8 @@ export interface ServerProcess {
   process: Subprocess<'ignore', 'pipe', 'pipe'>;
   /** Every stdout line so far. */
   lines: string[];
+  /** All of stderr, once the process has exited. */
+  stderr: Promise<string>;
   /** Sends a signal and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
@@ -20,6 +22,7 @@ export async function spawnServer(command: string[], options: { cwd?: string; en
     stderr: 'pipe',
   });
   const lines: string[] = [];
+  const stderr = new Response(child.stderr).text();
   let drained: Promise<void> = Promise.resolve();
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${lines.join('\n')}`)), 15_000);
@@ -39,13 +42,14 @@ export async function spawnServer(command: string[], options: { cwd?: string; en
         }
       }
       clearTimeout(timer);
-      reject(new Error(`server exited: ${lines.join('\n')}\n${await new Response(child.stderr).text()}`));
+      reject(new Error(`server exited: ${lines.join('\n')}\n${await stderr}`));
     })();
   });
   return {
     url,
     process: child,
     lines,
+    stderr,
     async stop(signal = 'SIGTERM') {
       child.kill(signal);
       const code = await child.exited;

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startServer } from '../../src/server.ts';
+import { createClient, type TestClient } from './http.ts';
 
 export interface TestServer {
   url: string;
+  api: TestClient;
   config: Config;
   dataDir: string;
   stop(): Promise<void>;
@@ -17,13 +19,17 @@ export function makeTempDir(prefix = 'chat-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Boots a server like the binary does; `env` overrides settings by their env names. */
+/**
+ * Boots a server like the binary does; `env` overrides settings by their env names. Rate limits are off
+ * unless a test turns them on, since every test client shares one IP.
+ */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = makeTempDir();
-  const config = loadConfig([], { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig([], { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT: 'off', ...env });
   const server = await startServer(config);
   return {
     url: server.url,
+    api: createClient(server.url),
     config,
     dataDir,
     async stop() {

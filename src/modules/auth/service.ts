@@ -1,6 +1,7 @@
 // Signing up, confirming the email, logging in (with a second factor when on), and resetting a password.
 import { eq, sql } from 'drizzle-orm';
 import type { AppDependencies } from '../../app.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
 import { users } from '../../db/schema/index.ts';
 import { AppError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
@@ -27,11 +28,6 @@ const UNKNOWN_USER_HASH = await Bun.password.hash('timing-equaliser', { algorith
 
 const invalidCredentials = () => new AppError(401, AuthErrors.invalidCredentials, 'The email or password is not right');
 
-function isUniqueViolation(error: unknown, index: string): boolean {
-  const message = error instanceof Error ? `${error.message} ${error.cause instanceof Error ? error.cause.message : ''}` : '';
-  return message.includes('UNIQUE') && message.includes(index);
-}
-
 export async function signup(
   deps: AppDependencies,
   input: { username: string; email: string; password: string },
@@ -52,8 +48,8 @@ export async function signup(
       })
       .returning()) as [UserRow];
   } catch (error) {
-    if (isUniqueViolation(error, 'username')) throw new AppError(409, UserErrors.usernameTaken, 'That username is taken');
-    if (isUniqueViolation(error, 'email')) throw new AppError(409, UserErrors.emailTaken, 'That email is already registered');
+    if (isUniqueViolation(error, 'users_username_unique')) throw new AppError(409, UserErrors.usernameTaken, 'That username is taken');
+    if (isUniqueViolation(error, 'users.email')) throw new AppError(409, UserErrors.emailTaken, 'That email is already registered');
     throw error;
   }
   await sendVerificationEmail(deps, user);

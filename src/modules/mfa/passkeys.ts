@@ -10,6 +10,7 @@ import {
 import { and, asc, eq, lt } from 'drizzle-orm';
 import type { AppDependencies } from '../../app.ts';
 import type { Database } from '../../db/client.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
 import { passkeys, webauthnChallenges } from '../../db/schema/index.ts';
 import { AppError, CommonErrors } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
@@ -135,7 +136,7 @@ export async function finishPasskeyRegistration(
       .returning();
     return passkey!;
   } catch (error) {
-    if (error instanceof Error && `${error.message}${String(error.cause)}`.includes('UNIQUE')) {
+    if (isUniqueViolation(error, 'passkeys.credential_id')) {
       throw new AppError(409, CommonErrors.conflict, 'This passkey is already registered');
     }
     throw error;

@@ -1,0 +1,4 @@
+// Preloaded before every test file (bunfig.toml).
+import { setDefaultTimeout } from 'bun:test';
+
+setDefaultTimeout(30_000);
