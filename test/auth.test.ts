@@ -1,26 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { createClient as createDbClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
 import { createAccount, uniqueIdentity } from './helpers/accounts.ts';
-import { linkIn, startFakeResend, tokenIn, type FakeResend } from './helpers/fake-resend.ts';
+import { linkIn, tokenIn, type FakeResend } from './helpers/fake-resend.ts';
 import type { TestClient } from './helpers/http.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { startEmailTestServer, type EmailTestServer } from './helpers/server.ts';
 
-let resend: FakeResend;
-let server: TestServer;
+let server: EmailTestServer;
 let api: TestClient;
+let resend: FakeResend;
 let db: Client;
 
 beforeAll(async () => {
-  resend = startFakeResend();
-  server = await startTestServer({ RESEND_API_KEY: 're_test', RESEND_BASE_URL: resend.url, PUBLIC_URL: 'http://chat.test' });
-  api = server.api;
-  db = createDbClient({ url: server.config.databaseUrl });
+  server = await startEmailTestServer({ PUBLIC_URL: 'http://chat.test' });
+  ({ api, resend, db } = server);
 });
-afterAll(async () => {
-  db.close();
-  await server.stop();
-  resend.stop();
-});
+afterAll(() => server.stop());
 
 /** The server's link points at PUBLIC_URL; tests follow it on the real address. */
 function onServer(link: string): string {

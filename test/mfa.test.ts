@@ -1,28 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { createClient as createDbClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
 import { currentStep, totpCode } from '../src/modules/mfa/totp.ts';
 import { createAccount, type TestAccount } from './helpers/accounts.ts';
-import { startFakeResend, type FakeResend } from './helpers/fake-resend.ts';
+import type { FakeResend } from './helpers/fake-resend.ts';
 import type { TestClient } from './helpers/http.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { startEmailTestServer, type EmailTestServer } from './helpers/server.ts';
 import { authenticatorCode } from './helpers/totp.ts';
 
-let resend: FakeResend;
-let server: TestServer;
+let server: EmailTestServer;
 let api: TestClient;
+let resend: FakeResend;
 let db: Client;
 
 beforeAll(async () => {
-  resend = startFakeResend();
-  server = await startTestServer({ RESEND_API_KEY: 're_test', RESEND_BASE_URL: resend.url });
-  api = server.api;
-  db = createDbClient({ url: server.config.databaseUrl });
+  server = await startEmailTestServer();
+  ({ api, resend, db } = server);
 });
-afterAll(async () => {
-  db.close();
-  await server.stop();
-  resend.stop();
-});
+afterAll(() => server.stop());
 
 /** Sets up and enables TOTP; returns the secret and the recovery codes. */
 async function enableTotp(account: TestAccount) {

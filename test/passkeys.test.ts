@@ -1,25 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { createAccount, type TestAccount } from './helpers/accounts.ts';
 import { SoftwareAuthenticator } from './helpers/authenticator.ts';
-import { startFakeResend, type FakeResend } from './helpers/fake-resend.ts';
+import type { FakeResend } from './helpers/fake-resend.ts';
 import type { TestClient } from './helpers/http.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { startEmailTestServer, type EmailTestServer } from './helpers/server.ts';
 
 // Real signed WebAuthn responses from a software authenticator, verified by the real @simplewebauthn/server.
 const ORIGIN = 'http://localhost:4123';
-let resend: FakeResend;
-let server: TestServer;
+let server: EmailTestServer;
 let api: TestClient;
+let resend: FakeResend;
 
 beforeAll(async () => {
-  resend = startFakeResend();
-  server = await startTestServer({ RESEND_API_KEY: 're_test', RESEND_BASE_URL: resend.url, PUBLIC_URL: ORIGIN });
-  api = server.api;
+  server = await startEmailTestServer({ PUBLIC_URL: ORIGIN });
+  ({ api, resend } = server);
 });
-afterAll(async () => {
-  await server.stop();
-  resend.stop();
-});
+afterAll(() => server.stop());
 
 async function registerPasskey(account: TestAccount, authenticator: SoftwareAuthenticator, name?: string) {
   const options = await api.post('/passkeys/register/options', undefined, { token: account.accessToken });

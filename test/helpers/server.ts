@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startServer } from '../../src/server.ts';
+import { createClient as createDbClient, type Client } from '@libsql/client';
+import { startFakeResend, type FakeResend } from './fake-resend.ts';
 import { createClient, type TestClient } from './http.ts';
 
 export interface TestServer {
@@ -35,6 +37,30 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async stop() {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface EmailTestServer extends TestServer {
+  /** The stand-in for Resend that receives every email this server sends. */
+  resend: FakeResend;
+  /** A second connection to the server's database file, for arranging what the API cannot (expiry). */
+  db: Client;
+}
+
+/** A test server whose emails go through the Resend SDK to a local fake Resend. */
+export async function startEmailTestServer(env: Record<string, string> = {}): Promise<EmailTestServer> {
+  const resend = startFakeResend();
+  const server = await startTestServer({ RESEND_API_KEY: 're_test', RESEND_BASE_URL: resend.url, ...env });
+  const db = createDbClient({ url: server.config.databaseUrl });
+  return {
+    ...server,
+    resend,
+    db,
+    async stop() {
+      db.close();
+      await server.stop();
+      resend.stop();
     },
   };
 }
