@@ -3,6 +3,7 @@
 import journal from './meta/_journal.json';
 import migration0 from './0000_users.sql' with { type: 'text' };
 import migration1 from './0001_auth.sql' with { type: 'text' };
+import migration2 from './0002_chat.sql' with { type: 'text' };
 
 export { journal };
 
@@ -10,4 +11,5 @@ export { journal };
 export const migrationSql: Record<string, string> = {
   '0000_users': migration0,
   '0001_auth': migration1,
+  '0002_chat': migration2,
 };

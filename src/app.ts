@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { createGroupCommitWriter, type GroupCommitWriter } from './db/group-commit.ts';
 import { deriveKey } from './lib/crypto.ts';
 import type { Logger } from './lib/logger.ts';
 import { loadMasterSecret } from './lib/master-secret.ts';
@@ -16,6 +17,8 @@ import { bodyGuard, maxRequestBodySize } from './plugins/body-guard.ts';
 import { docs } from './plugins/docs.ts';
 import { errorHandler } from './plugins/error-handler.ts';
 import { requestContext } from './plugins/request-context.ts';
+import { Hub } from './realtime/hub.ts';
+import { Presence } from './realtime/presence.ts';
 
 /** Everything services need, built once per server. */
 export interface AppDependencies {
@@ -27,10 +30,16 @@ export interface AppDependencies {
   limiter: RateLimiter;
   /** Keys derived from the master secret, one per purpose. */
   keys: { totp: Buffer };
+  /** This node's sockets and topics. */
+  hub: Hub;
+  presence: Presence;
+  /** Every durable write with events goes through it: group commit, then publish. */
+  writer: GroupCommitWriter;
 }
 
 export function createDependencies(config: Config, db: Database, log: Logger): AppDependencies {
   const masterSecret = loadMasterSecret(config);
+  const hub = new Hub();
   return {
     config,
     db,
@@ -39,6 +48,9 @@ export function createDependencies(config: Config, db: Database, log: Logger): A
     tokens: createTokenSigner(deriveKey(masterSecret, 'access-token').toString('base64url'), config.accessTokenTtl),
     limiter: new RateLimiter(config.rateLimit !== 'off'),
     keys: { totp: deriveKey(masterSecret, 'totp-secret') },
+    hub,
+    presence: new Presence(db, hub),
+    writer: createGroupCommitWriter(db, log, (events) => hub.publishDurable(events)),
   };
 }
 

@@ -20,6 +20,8 @@ export const users = sqliteTable(
     totpEnabledAt: integer('totp_enabled_at', { mode: 'timestamp_ms' }),
     /** The last 30-second step a TOTP code was accepted for: a code is never accepted twice. */
     totpLastStep: integer('totp_last_step'),
+    /** When the user's last socket closed (presence); null while never connected. */
+    lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },

@@ -1,0 +1,198 @@
+// The hub knows this node's sockets and their topics, delivers events, and makes resume exact.
+import type { ServerWebSocket } from 'bun';
+import type { DurableEvent, EphemeralEventType, ReplayResult } from './events.ts';
+
+/**
+ * A socket's durable topic is either live (subscribed to Bun's native topic, so a publish reaches it
+ * with no JS per socket) or held: not subscribed, with events buffered by the hub until the socket
+ * has been caught up from the event log. Going from held to live happens in one synchronous step
+ * (send what the log and the buffer have past `lastSent`, then subscribe), so between replay and live
+ * nothing is lost and nothing is sent twice.
+ */
+interface HeldTopic {
+  lastSent: number;
+  buffer: DurableEvent[];
+}
+
+export interface SocketState {
+  userId: string;
+  /** Durable topics this socket belongs to (user, chats, groups). */
+  topics: Set<string>;
+  held: Map<string, HeldTopic>;
+}
+
+export type HubSocket = ServerWebSocket<unknown>;
+
+/** What the hub needs from the server: Bun's publish, which reaches every live subscriber of a topic. */
+export interface Publisher {
+  publish(topic: string, data: string): number;
+}
+
+/** WebSocket close codes: 4000-4499 ask the client to reconnect (and resume), 4500-4999 not to. */
+export const CloseCodes = {
+  serverRestarting: 4000,
+  slowConsumer: 4001,
+  accountGone: 4500,
+  protocolViolation: 4501,
+} as const;
+
+export class Hub {
+  readonly #sockets = new Map<HubSocket, SocketState>();
+  readonly #byUser = new Map<string, Set<HubSocket>>();
+  /** topic → sockets holding it, so a publish can fill their buffers. */
+  readonly #holders = new Map<string, Set<HubSocket>>();
+  #publisher: Publisher | null = null;
+
+  /** Connects the hub to the listening server (its publish reaches native subscribers). */
+  attach(publisher: Publisher): void {
+    this.#publisher = publisher;
+  }
+
+  /** Registers a socket with its durable topics, all held until `goLive` or a resume; plus live ephemeral topics. */
+  add(socket: HubSocket, userId: string, durableTopics: string[], ephemeralTopics: string[]): SocketState {
+    const state: SocketState = { userId, topics: new Set(), held: new Map() };
+    this.#sockets.set(socket, state);
+    let sockets = this.#byUser.get(userId);
+    if (!sockets) this.#byUser.set(userId, (sockets = new Set()));
+    sockets.add(socket);
+    for (const topic of durableTopics) this.#hold(socket, state, topic, Number.POSITIVE_INFINITY);
+    for (const topic of ephemeralTopics) socket.subscribe(topic);
+    return state;
+  }
+
+  /** Forgets a closed socket; returns true when it was the user's last one on this node. */
+  remove(socket: HubSocket): boolean {
+    const state = this.#sockets.get(socket);
+    if (!state) return false;
+    for (const topic of state.held.keys()) this.#holders.get(topic)?.delete(socket);
+    this.#sockets.delete(socket);
+    const sockets = this.#byUser.get(state.userId);
+    sockets?.delete(socket);
+    if (sockets && sockets.size === 0) {
+      this.#byUser.delete(state.userId);
+      return true;
+    }
+    return false;
+  }
+
+  stateOf(socket: HubSocket): SocketState | undefined {
+    return this.#sockets.get(socket);
+  }
+
+  isConnected(userId: string): boolean {
+    return this.#byUser.has(userId);
+  }
+
+  /** Every socket on this node, e.g. to close them all at shutdown. */
+  allSockets(): HubSocket[] {
+    return [...this.#sockets.keys()];
+  }
+
+  /** Delivers committed durable events, in seq order, to live subscribers and held buffers. */
+  publishDurable(events: DurableEvent[]): void {
+    for (const event of events) {
+      const frame = JSON.stringify(event);
+      this.#publisher?.publish(event.topic, frame);
+      const holders = this.#holders.get(event.topic);
+      if (!holders) continue;
+      for (const socket of holders) this.#sockets.get(socket)?.held.get(event.topic)?.buffer.push(event);
+    }
+  }
+
+  /** Ephemeral events (typing, presence) go to live subscribers only and are never replayed. */
+  publishEphemeral(topic: string, type: EphemeralEventType, data: unknown): void {
+    this.#publisher?.publish(topic, JSON.stringify({ topic, type, data }));
+  }
+
+  /** Adds topics to every socket of a user at once (a new friend, a new group); new topics start live. */
+  joinTopics(userId: string, durableTopics: string[], ephemeralTopics: string[] = []): void {
+    for (const socket of this.#byUser.get(userId) ?? []) {
+      const state = this.#sockets.get(socket)!;
+      for (const topic of durableTopics) {
+        if (state.topics.has(topic)) continue;
+        state.topics.add(topic);
+        socket.subscribe(topic);
+      }
+      for (const topic of ephemeralTopics) socket.subscribe(topic);
+    }
+  }
+
+  /** Takes topics away from every socket of a user at once (removed from a group, unfriended, blocked). */
+  leaveTopics(userId: string, durableTopics: string[], ephemeralTopics: string[] = []): void {
+    for (const socket of this.#byUser.get(userId) ?? []) {
+      const state = this.#sockets.get(socket)!;
+      for (const topic of durableTopics) {
+        state.topics.delete(topic);
+        state.held.delete(topic);
+        this.#holders.get(topic)?.delete(socket);
+        socket.unsubscribe(topic);
+      }
+      for (const topic of ephemeralTopics) socket.unsubscribe(topic);
+    }
+  }
+
+  /**
+   * Catches a socket up on one topic from `cursor`: hold it, read the log, then send the log's events
+   * and the buffered ones past what was sent, and go live. Returns false when retention pruned events
+   * past the cursor (the caller answers RESYNC_REQUIRED) or the topic is not the socket's.
+   */
+  async resume(socket: HubSocket, topic: string, cursor: number, readAfter: (cursor: number) => Promise<ReplayResult>): Promise<'ok' | 'resync' | 'forbidden'> {
+    const state = this.#sockets.get(socket);
+    if (!state || !state.topics.has(topic)) return 'forbidden';
+    const held = this.#hold(socket, state, topic, cursor);
+    const replay = await readAfter(cursor);
+    // A newer resume of this topic, a topic move or a close happened meanwhile: it wins.
+    if (state.held.get(topic) !== held || !this.#sockets.has(socket)) return 'ok';
+    if (replay.resyncRequired) {
+      // Still deliver from now on: the client resyncs over REST and keeps the live stream.
+      held.lastSent = Number.POSITIVE_INFINITY;
+      this.goLive(socket, topic);
+      return 'resync';
+    }
+    for (const event of replay.events) this.#sendAfter(socket, held, event);
+    this.goLive(socket, topic);
+    return 'ok';
+  }
+
+  /**
+   * Sends what a held topic buffered (past lastSent) and subscribes it, in one synchronous step.
+   * A topic held since connect (lastSent = ∞) sends its whole buffer: events since the socket opened.
+   */
+  goLive(socket: HubSocket, topic: string): void {
+    const state = this.#sockets.get(socket);
+    const held = state?.held.get(topic);
+    if (!state || !held) return;
+    const sinceConnect = held.lastSent === Number.POSITIVE_INFINITY;
+    if (sinceConnect) held.lastSent = -1;
+    for (const event of held.buffer) this.#sendAfter(socket, held, event);
+    state.held.delete(topic);
+    this.#holders.get(topic)?.delete(socket);
+    socket.subscribe(topic);
+  }
+
+  /** Puts every still-held topic of a socket live (its first frame was not a resume, or it sent none). */
+  goLiveAll(socket: HubSocket): void {
+    const state = this.#sockets.get(socket);
+    if (!state) return;
+    for (const topic of [...state.held.keys()]) this.goLive(socket, topic);
+  }
+
+  #hold(socket: HubSocket, state: SocketState, topic: string, lastSent: number): HeldTopic {
+    state.topics.add(topic);
+    socket.unsubscribe(topic);
+    const previous = state.held.get(topic);
+    // A new object per hold: a slower earlier resume of the same topic sees it was replaced and gives way.
+    const held: HeldTopic = { lastSent, buffer: previous?.buffer ?? [] };
+    state.held.set(topic, held);
+    let holders = this.#holders.get(topic);
+    if (!holders) this.#holders.set(topic, (holders = new Set()));
+    holders.add(socket);
+    return held;
+  }
+
+  #sendAfter(socket: HubSocket, held: HeldTopic, event: DurableEvent): void {
+    if (event.seq <= held.lastSent) return;
+    held.lastSent = event.seq;
+    socket.send(JSON.stringify(event));
+  }
+}
