@@ -10,7 +10,9 @@ import { RateLimiter } from './lib/rate-limit.ts';
 import { authModule } from './modules/auth/index.ts';
 import { createTokenSigner, type TokenSigner } from './modules/auth/tokens.ts';
 import { createMailer, type Mailer } from './modules/email/mailer.ts';
+import { friendsModule } from './modules/friends/index.ts';
 import { healthModule } from './modules/health/index.ts';
+import { messagesModule } from './modules/messages/index.ts';
 import { mfaModule } from './modules/mfa/index.ts';
 import { usersModule } from './modules/users/index.ts';
 import { bodyGuard, maxRequestBodySize } from './plugins/body-guard.ts';
@@ -19,6 +21,7 @@ import { errorHandler } from './plugins/error-handler.ts';
 import { requestContext } from './plugins/request-context.ts';
 import { Hub } from './realtime/hub.ts';
 import { Presence } from './realtime/presence.ts';
+import { realtimeModule } from './realtime/ws.ts';
 
 /** Everything services need, built once per server. */
 export interface AppDependencies {
@@ -66,7 +69,10 @@ export function createApp(deps: AppDependencies) {
     .use(healthModule(db))
     .use(authModule(deps))
     .use(usersModule(deps))
-    .use(mfaModule(deps));
+    .use(mfaModule(deps))
+    .use(friendsModule(deps))
+    .use(messagesModule(deps))
+    .use(realtimeModule(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -4,12 +4,16 @@ import { openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { createApp, createDependencies } from './app.ts';
 import { createLogger } from './lib/logger.ts';
+import { closeAllSockets } from './realtime/ws.ts';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:3000 */
   url: string;
   port: number;
-  /** Stops accepting, lets in-flight requests finish, sends queued email, then closes the database. */
+  /**
+   * Closes sockets (reconnect code), stops accepting, lets in-flight requests finish, commits queued
+   * writes, sends queued email, then closes the database.
+   */
   stop(): Promise<void>;
 }
 
@@ -23,6 +27,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = createApp(deps);
   app.listen({ port: config.port, hostname: config.host });
   const server = app.server!;
+  deps.hub.attach(server);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${server.port}`;
   log.info('listening', { url, docs: `${url}/swagger`, database: redactUrl(config.databaseUrl) });
@@ -31,7 +36,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down');
+      // Sockets first, with a reconnect code: clients resume on another node or after the restart.
+      closeAllSockets(deps);
       await server.stop(false);
+      await deps.writer.drain();
+      deps.presence.stop();
       await deps.mailer.idle();
       db.$client.close();
       log.info('stopped');

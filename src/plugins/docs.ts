@@ -13,6 +13,9 @@ export const DOC_TAGS = [
   { name: 'Auth', description: 'Signup, email confirmation, login with a second factor or a passkey, sessions, password reset.' },
   { name: 'Users', description: 'Your profile and public profiles.' },
   { name: 'Second factors', description: 'TOTP with recovery codes, and passkeys.' },
+  { name: 'Friends', description: 'Friend requests, friends with presence, and blocking.' },
+  { name: 'Messages', description: 'Direct and group messages, history, receipts.' },
+  { name: 'Real time', description: 'The WebSocket gateway.' },
   { name: 'System', description: 'Health, readiness and these docs.' },
 ];
 
@@ -22,6 +25,26 @@ Authenticate with \`Authorization: Bearer <accessToken>\`. Every error answers
 \`{"error": {"code": "snake_case", "message": "…", "details"?: …}}\`.
 
 Real time: open \`GET /ws?token=<accessToken>\` and subscribe to per-conversation topics.`;
+
+const WEBSOCKET_DESCRIPTION = `Upgrade to a WebSocket. Server frames are \`{topic, seq, type, data}\`; \`seq\` rises by one per
+durable event of a topic. Ephemeral \`TYPING\` and \`PRESENCE\` carry no seq.
+
+On open the server sends \`{"type":"READY","userId","topics"}\`. Its topics are \`user:<me>\`, \`chat:<id>\` per direct
+chat, \`group:<id>\` per group, and the presence of each friend. Membership changes move them at once.
+
+Client frames:
+- \`{"type":"resume","cursors":{"chat:abc":41,"user:me":7}}\`: every later event of those topics, in order, then live
+  ones with no gap and no duplicate; then \`{"type":"RESUMED","topics":[…]}\`. Send it as the first frame: events of
+  a new socket are held (not dropped) for one second or until the first frame. Past retention:
+  \`{"type":"RESYNC_REQUIRED","topic"}\` (reload over REST; live events keep coming).
+- \`{"type":"send","clientMessageId","toUserId"|"groupId","text",…}\` → \`{"type":"ACK","clientMessageId","message"}\`
+  after the message is durably stored, or \`{"type":"ERROR","clientMessageId","error"}\`.
+- \`{"type":"typing","chatId"}\`, \`{"type":"delivered"|"read","messageId"}\`, \`{"type":"ping"}\` → \`{"type":"pong"}\`.
+
+A malformed frame gets \`{"type":"ERROR","error":{code,message}}\`; the socket stays open.
+
+Close codes: 4000 server restarting and 4001 too slow to keep up (reconnect, then resume); 4500 account gone and
+4501 protocol violation (do not reconnect). Idle sockets are pinged; one that stops answering is closed.`;
 
 export function docs() {
   return new Elysia({ name: 'docs' })
@@ -43,6 +66,20 @@ export function docs() {
         documentation: {
           info: { title: 'Chat API', version: packageJson.version, description: DESCRIPTION },
           tags: DOC_TAGS,
+          paths: {
+            '/ws': {
+              get: {
+                tags: ['Real time'],
+                summary: 'WebSocket gateway',
+                description: WEBSOCKET_DESCRIPTION,
+                parameters: [{ name: 'token', in: 'query', required: true, description: 'An access token.', schema: { type: 'string' } }],
+                responses: {
+                  '101': { description: 'Switching to the WebSocket protocol.' },
+                  '401': { description: 'No valid token: no upgrade.' },
+                },
+              },
+            },
+          },
           components: {
             securitySchemes: {
               bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },

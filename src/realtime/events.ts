@@ -42,6 +42,16 @@ export const chatTopic = (chatId: string) => `chat:${chatId}`;
 export const groupTopic = (chatId: string) => `group:${chatId}`;
 export const presenceTopic = (userId: string) => `presence:${userId}`;
 
+/** The topic of a chat's events: `chat:<id>` for direct chats, `group:<id>` for groups. */
+export function topicOfChat(chat: { id: string; kind: 'direct' | 'group' }): string {
+  return chat.kind === 'direct' ? chatTopic(chat.id) : groupTopic(chat.id);
+}
+
+/** CHAT_MESSAGE_… for direct chats, GROUP_MESSAGE_… for groups. */
+export function messageEventType(kind: 'direct' | 'group', change: 'CREATED' | 'UPDATED' | 'UNSENT' | 'READ'): DurableEventType {
+  return `${kind === 'direct' ? 'CHAT' : 'GROUP'}_MESSAGE_${change}`;
+}
+
 /** Durable topics a client may name in a resume; presence is ephemeral. */
 export function isDurableTopic(topic: string): boolean {
   return /^(user|chat|group):[\w-]{1,64}$/.test(topic);
@@ -60,14 +70,18 @@ export class EventLog {
 
   constructor(private readonly tx: Transaction) {}
 
-  /** Adds an event to its topic with the next seq; it becomes visible when the transaction commits. */
-  async append(topic: string, type: DurableEventType, data: unknown): Promise<DurableEvent> {
+  /**
+   * Adds an event to its topic with the next seq; it becomes visible when the transaction commits.
+   * `data` may be a function of the seq, for records that carry their own (a message's seq).
+   */
+  async append(topic: string, type: DurableEventType, data: unknown | ((seq: number) => unknown)): Promise<DurableEvent> {
     let last = this.#lastSeq.get(topic);
     if (last === undefined) {
       const [row] = await this.tx.select({ lastSeq: topics.lastSeq }).from(topics).where(eq(topics.topic, topic));
       last = row?.lastSeq ?? 0;
     }
-    const event = { topic, seq: last + 1, type, data };
+    const seq = last + 1;
+    const event = { topic, seq, type, data: typeof data === 'function' ? data(seq) : data };
     this.#lastSeq.set(topic, event.seq);
     this.#pending.push({ ...event, createdAt: new Date() });
     return event;

@@ -3,7 +3,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { chatMembers, chats } from '../../db/schema/index.ts';
 import { newId } from '../../lib/ids.ts';
-import { chatTopic, groupTopic, userTopic } from '../../realtime/events.ts';
+import { topicOfChat, userTopic } from '../../realtime/events.ts';
 
 type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Reader = Database | Transaction;
@@ -60,7 +60,7 @@ export async function durableTopicsOf(db: Database, userId: string): Promise<str
     .from(chatMembers)
     .innerJoin(chats, eq(chats.id, chatMembers.chatId))
     .where(eq(chatMembers.userId, userId));
-  return [userTopic(userId), ...rows.map((chat) => (chat.kind === 'direct' ? chatTopic(chat.id) : groupTopic(chat.id)))];
+  return [userTopic(userId), ...rows.map(topicOfChat)];
 }
 
 /** The members' user ids of some chats, for fan-out of membership changes. */
@@ -68,4 +68,11 @@ export async function memberIdsOf(db: Reader, chatIds: string[]): Promise<string
   if (chatIds.length === 0) return [];
   const rows = await db.select({ userId: chatMembers.userId }).from(chatMembers).where(inArray(chatMembers.chatId, chatIds));
   return [...new Set(rows.map((row) => row.userId))];
+}
+
+export type ChatRow = typeof chats.$inferSelect;
+
+export async function findChat(db: Reader, chatId: string): Promise<ChatRow | null> {
+  const [chat] = await db.select().from(chats).where(eq(chats.id, chatId));
+  return chat ?? null;
 }

@@ -1,0 +1,5 @@
+// Error codes of the messages module.
+export const MessageErrors = {
+  notFriends: 'not_friends',
+  blocked: 'blocked',
+} as const;
