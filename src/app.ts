@@ -14,6 +14,7 @@ import { friendsModule } from './modules/friends/index.ts';
 import { healthModule } from './modules/health/index.ts';
 import { messagesModule } from './modules/messages/index.ts';
 import { mfaModule } from './modules/mfa/index.ts';
+import { notificationsModule } from './modules/notifications/index.ts';
 import { usersModule } from './modules/users/index.ts';
 import { bodyGuard, maxRequestBodySize } from './plugins/body-guard.ts';
 import { docs } from './plugins/docs.ts';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDependencies) {
     .use(mfaModule(deps))
     .use(friendsModule(deps))
     .use(messagesModule(deps))
+    .use(notificationsModule(deps))
     .use(realtimeModule(deps));
 }
 

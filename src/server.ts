@@ -1,6 +1,7 @@
 // Boots a server from a config: database, migrations, app, listen; and stops it gracefully.
 import type { Config } from './config.ts';
 import { openDatabase } from './db/client.ts';
+import { scheduleHousekeeping } from './db/housekeeping.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { createApp, createDependencies } from './app.ts';
 import { createLogger } from './lib/logger.ts';
@@ -28,6 +29,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   app.listen({ port: config.port, hostname: config.host });
   const server = app.server!;
   deps.hub.attach(server);
+  const stopHousekeeping = scheduleHousekeeping(db, config.eventRetention, log);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${server.port}`;
   log.info('listening', { url, docs: `${url}/swagger`, database: redactUrl(config.databaseUrl) });
@@ -37,6 +39,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (stopping ??= (async () => {
       log.info('shutting down');
       // Sockets first, with a reconnect code: clients resume on another node or after the restart.
+      stopHousekeeping();
       closeAllSockets(deps);
       await server.stop(false);
       await deps.writer.drain();

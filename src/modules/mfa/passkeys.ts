@@ -7,7 +7,7 @@ import {
   type AuthenticationResponseJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { and, asc, eq, lt } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { AppDependencies } from '../../app.ts';
 import type { Database } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -40,11 +40,8 @@ export function listPasskeys(db: Database, userId: string): Promise<PasskeyRow[]
 async function storeChallenge(db: Database, ceremony: Ceremony, challenge: string, userId: string | null): Promise<string> {
   const id = newId();
   const now = Date.now();
-  // Expired challenges of any user are swept on the way: they are useless and small.
-  await db.batch([
-    db.delete(webauthnChallenges).where(lt(webauthnChallenges.expiresAt, new Date(now))),
-    db.insert(webauthnChallenges).values({ id, ceremony, userId, challenge, expiresAt: new Date(now + CHALLENGE_TTL_MS) }),
-  ]);
+  // Expired ones are swept by housekeeping (src/db/housekeeping.ts).
+  await db.insert(webauthnChallenges).values({ id, ceremony, userId, challenge, expiresAt: new Date(now + CHALLENGE_TTL_MS) });
   return id;
 }
 
