@@ -222,6 +222,12 @@ const settings = {
     defaultText: '60',
     parse: (raw: Raw): number | 'off' => (raw?.trim() === 'off' ? 'off' : integer(1, 1_000_000, 60)(raw)),
   },
+  presenceGrace: {
+    env: 'PRESENCE_GRACE',
+    doc: "How long after a user's last socket closes they show offline (a quick reconnect does not flicker).",
+    defaultText: '5s',
+    parse: duration('5s'),
+  },
   eventRetention: {
     env: 'EVENT_RETENTION',
     doc: 'How long real-time events are kept for resume; older cursors get RESYNC_REQUIRED.',

@@ -13,7 +13,7 @@ let api: TestClient;
 let resend: FakeResend;
 
 beforeAll(async () => {
-  server = await startEmailTestServer();
+  server = await startEmailTestServer({ PRESENCE_GRACE: '1s' });
   ({ api, resend } = server);
 });
 afterAll(() => server.stop());
@@ -123,7 +123,7 @@ describe('friends on the wire', () => {
     expect(online.data.online).toBe(true);
     expect(online.seq).toBeUndefined();
     johnSocket.close();
-    const offline = await emmaSocket.waitFor((frame) => frame.type === 'PRESENCE' && frame.data.online === false, { timeoutMs: 8_000 });
+    const offline = await emmaSocket.waitFor((frame) => frame.type === 'PRESENCE' && frame.data.online === false, { timeoutMs: 4_000 });
     expect(offline.data.lastSeenAt).toBeString();
     const friends = await api.get('/friends', { token: emma.accessToken });
     expect(friends.body.items[0]).toMatchObject({ online: false, lastSeenAt: offline.data.lastSeenAt });

@@ -5,9 +5,6 @@ import { users } from '../db/schema/index.ts';
 import { presenceTopic } from './events.ts';
 import type { Hub } from './hub.ts';
 
-/** A reconnect within this window (a page reload, a network switch) does not flicker offline. */
-export const PRESENCE_GRACE_MS = 5_000;
-
 export interface PresenceState {
   online: boolean;
   lastSeenAt: string | null;
@@ -20,7 +17,8 @@ export class Presence {
   constructor(
     private readonly db: Database,
     private readonly hub: Hub,
-    private readonly graceMs = PRESENCE_GRACE_MS,
+    /** A reconnect within this window (a page reload, a network switch) does not flicker offline. */
+    private readonly graceMs: number,
   ) {}
 
   /** A socket of `userId` opened. */

@@ -1,4 +1,0 @@
-// Preloaded before every test file (bunfig.toml).
-import { setDefaultTimeout } from 'bun:test';
-
-setDefaultTimeout(30_000);
