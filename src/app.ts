@@ -53,7 +53,7 @@ export function createDependencies(config: Config, db: Database, log: Logger): A
     limiter: new RateLimiter(config.rateLimit !== 'off'),
     keys: { totp: deriveKey(masterSecret, 'totp-secret') },
     hub,
-      presence: new Presence(db, hub, config.presenceGrace),
+    presence: new Presence(db, hub, config.presenceGrace),
     writer: createGroupCommitWriter(db, log, (events) => hub.publishDurable(events)),
   };
 }
