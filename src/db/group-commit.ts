@@ -79,7 +79,8 @@ export function createGroupCommitWriter(db: Database, log: Logger, publish: (eve
     write<Result>(job: WriteJob<Result>) {
       return new Promise<{ result: Result; events: DurableEvent[] }>((resolve, reject) => {
         queue.push({ job, resolve: resolve as QueuedJob['resolve'], reject });
-        running ??= loop();
+        // Start on the next turn, so every write that arrived in this one joins the first batch.
+        running ??= new Promise<void>((started) => setImmediate(started)).then(loop);
       });
     },
     async drain() {

@@ -15,7 +15,8 @@ const seconds = Number(values.seconds);
 const dataDir = makeTempDir('chat-bench-');
 const seeded = await seedFriendPairs(dataDir, senders);
 
-const server = await spawnServer([process.execPath, 'src/index.ts'], {
+// BENCH_PROFILE=1 writes a CPU profile of the server (a .cpuprofile in the working directory) on exit.
+const server = await spawnServer([process.execPath, ...(process.env.BENCH_PROFILE ? ['--cpu-prof'] : []), 'src/index.ts'], {
   cwd: join(import.meta.dir, '../..'),
   env: { DATA_DIR: dataDir, JWT_SECRET: BENCH_JWT_SECRET, RATE_LIMIT: 'off', LOG_LEVEL: 'info' },
 });

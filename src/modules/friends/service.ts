@@ -2,7 +2,7 @@
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { AppDependencies } from '../../app.ts';
 import type { Database } from '../../db/client.ts';
-import { blocks, friendRequests, friendships, users } from '../../db/schema/index.ts';
+import { blocks, chats, friendRequests, friendships, users } from '../../db/schema/index.ts';
 import { AppError, CommonErrors } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { chatTopic, presenceTopic, userTopic, type EventLog } from '../../realtime/events.ts';
@@ -60,6 +60,21 @@ export async function isBlockedEitherWay(db: Reader, userA: string, userB: strin
 }
 
 /** The ids of a user's friends (e.g. the presence topics their sockets join). */
+/**
+ * Friendship, blocks and the direct chat of two users in one query: the hot path of every direct
+ * message, where three separate lookups would triple the statements per send.
+ */
+export async function directRelation(db: Reader, userA: string, userB: string): Promise<{ friends: boolean; blocked: boolean; chatId: string | null }> {
+  const [low, high] = userA < userB ? [userA, userB] : [userB, userA];
+  const [row] = await db.all<{ friends: number; blocked: number; chatId: string | null }>(sql`
+    SELECT
+      EXISTS (SELECT 1 FROM ${friendships} WHERE ${friendships.userLowId} = ${low} AND ${friendships.userHighId} = ${high}) AS friends,
+      EXISTS (SELECT 1 FROM ${blocks} WHERE (${blocks.blockerId} = ${low} AND ${blocks.blockedId} = ${high})
+                                      OR (${blocks.blockerId} = ${high} AND ${blocks.blockedId} = ${low})) AS blocked,
+      (SELECT ${chats.id} FROM ${chats} WHERE ${chats.directKey} = ${`${low}:${high}`}) AS chatId`);
+  return { friends: Boolean(row?.friends), blocked: Boolean(row?.blocked), chatId: row?.chatId ?? null };
+}
+
 export async function friendIdsOf(db: Reader, userId: string): Promise<string[]> {
   const rows = await db
     .select({ low: friendships.userLowId, high: friendships.userHighId })

@@ -8,7 +8,7 @@ import { AppError, CommonErrors } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { messageEventType, topicOfChat, userTopic } from '../../realtime/events.ts';
 import { findChat, findDirectChatId, findMembership, type ChatRow, type MembershipRow } from '../chats/service.ts';
-import { areFriends, isBlockedEitherWay } from '../friends/service.ts';
+import { directRelation } from '../friends/service.ts';
 import { notify } from '../notifications/service.ts';
 import { MessageErrors } from './errors.ts';
 
@@ -50,25 +50,27 @@ async function findBySenderAndClientId(db: Database, senderId: string, clientMes
   return row ?? null;
 }
 
+interface SendTarget {
+  chat: Pick<ChatRow, 'id' | 'kind'>;
+  /** Messages at or below this seq are hidden from the sender (history from their join). */
+  visibleAfterSeq: number;
+  /** Members who may be mentioned; null means "look each one up" (groups). */
+  members: string[] | null;
+}
+
 /** The chat a send goes to, after checking the sender may write there. */
-async function chatForSend(deps: AppDependencies, senderId: string, input: SendInput): Promise<ChatRow> {
+async function targetOfSend(deps: AppDependencies, senderId: string, input: SendInput): Promise<SendTarget> {
   if (input.toUserId) {
     if (input.toUserId === senderId) throw new AppError(400, CommonErrors.validationFailed, 'You cannot message yourself');
-    if (await isBlockedEitherWay(deps.db, senderId, input.toUserId)) {
-      throw new AppError(403, MessageErrors.blocked, 'You cannot message this user');
-    }
-    if (!(await areFriends(deps.db, senderId, input.toUserId))) {
-      throw new AppError(403, MessageErrors.notFriends, 'You can only message friends');
-    }
-    const chatId = await findDirectChatId(deps.db, senderId, input.toUserId);
-    const chat = chatId ? await findChat(deps.db, chatId) : null;
-    if (!chat) throw new AppError(403, MessageErrors.notFriends, 'You can only message friends');
-    return chat;
+    const relation = await directRelation(deps.db, senderId, input.toUserId);
+    if (relation.blocked) throw new AppError(403, MessageErrors.blocked, 'You cannot message this user');
+    if (!relation.friends || !relation.chatId) throw new AppError(403, MessageErrors.notFriends, 'You can only message friends');
+    return { chat: { id: relation.chatId, kind: 'direct' }, visibleAfterSeq: 0, members: [senderId, input.toUserId] };
   }
   const chat = input.groupId ? await findChat(deps.db, input.groupId) : null;
   const membership = chat?.kind === 'group' ? await findMembership(deps.db, chat.id, senderId) : null;
   if (!chat || !membership) throw new AppError(404, CommonErrors.notFound, 'No such group');
-  return chat;
+  return { chat, visibleAfterSeq: membership.visibleAfterSeq, members: null };
 }
 
 /**
@@ -83,14 +85,12 @@ export async function sendMessage(deps: AppDependencies, senderId: string, input
   }
   const text = input.text?.trim() ?? '';
   if (!text) throw new AppError(400, CommonErrors.validationFailed, 'A message needs text');
-  const chat = await chatForSend(deps, senderId, input);
-  const membership = (await findMembership(deps.db, chat.id, senderId))!;
-  if (input.replyToId) await findVisibleMessage(deps.db, chat.id, membership, input.replyToId);
+  const { chat, visibleAfterSeq, members } = await targetOfSend(deps, senderId, input);
+  if (input.replyToId) await findVisibleMessage(deps.db, chat.id, visibleAfterSeq, input.replyToId);
   const mentions = [...new Set(input.mentions ?? [])];
   for (const userId of mentions) {
-    if (!(await findMembership(deps.db, chat.id, userId))) {
-      throw new AppError(400, CommonErrors.validationFailed, 'Only members of the chat can be mentioned', { mentions: userId });
-    }
+    const member = members ? members.includes(userId) : (await findMembership(deps.db, chat.id, userId)) !== null;
+    if (!member) throw new AppError(400, CommonErrors.validationFailed, 'Only members of the chat can be mentioned', { mentions: userId });
   }
 
   try {
@@ -136,9 +136,9 @@ async function viewOf(db: Database, message: MessageRow): Promise<MessageView> {
 }
 
 /** A message the member may see (in their chat, after their join, not unsent); 404 otherwise. */
-async function findVisibleMessage(db: Database, chatId: string, membership: MembershipRow, messageId: string): Promise<MessageRow> {
+async function findVisibleMessage(db: Database, chatId: string, visibleAfterSeq: number, messageId: string): Promise<MessageRow> {
   const [message] = await db.select().from(messages).where(and(eq(messages.id, messageId), eq(messages.chatId, chatId)));
-  if (!message || message.seq <= membership.visibleAfterSeq || message.unsentAt) throw notFound();
+  if (!message || message.seq <= visibleAfterSeq || message.unsentAt) throw notFound();
   return message;
 }
 
