@@ -7,6 +7,10 @@ import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import * as schema from './schema/index.ts';
 
 export type Database = LibSQLDatabase<typeof schema> & { $client: Client };
+/** A transaction (or savepoint) of the database, as write jobs receive it. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Where a read can run: the database, or inside a write job's transaction. */
+export type Reader = Database | Transaction;
 
 interface DatabaseSettings {
   databaseUrl: string;

@@ -1,9 +1,8 @@
 // Group commit: concurrent writes share one transaction (one fsync), and each is acknowledged only after it.
-import type { Database } from './client.ts';
+import type { Database, Transaction } from './client.ts';
 import type { Logger } from '../lib/logger.ts';
 import { EventLog, type DurableEvent } from '../realtime/events.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** A unit of work: its statements run inside the batch's transaction, its events get seqs from `log`. */
 export type WriteJob<Result> = (tx: Transaction, log: EventLog) => Promise<Result>;

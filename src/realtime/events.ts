@@ -1,6 +1,6 @@
 // Event names, the frame every socket receives, and the durable per-topic event log with its seqs.
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import type { Database, Transaction } from '../db/client.ts';
 import { events, topics } from '../db/schema/index.ts';
 
 export const DurableEventTypes = [
@@ -57,7 +57,6 @@ export function isDurableTopic(topic: string): boolean {
   return /^(user|chat|group):[\w-]{1,64}$/.test(topic);
 }
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /**
  * Hands out seqs inside one write transaction. The write lock is held for the whole transaction, so

@@ -1,12 +1,10 @@
 // Chats as containers: the one direct chat of two users, memberships, and the topics a user belongs to.
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Database } from '../../db/client.ts';
+import type { Database, Transaction, Reader } from '../../db/client.ts';
 import { chatMembers, chats } from '../../db/schema/index.ts';
 import { newId } from '../../lib/ids.ts';
 import { topicOfChat, userTopic } from '../../realtime/events.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
-type Reader = Database | Transaction;
 
 /** `a:b` with the smaller id first: the same key whichever of the two asks. */
 export function directKeyOf(userA: string, userB: string): string {

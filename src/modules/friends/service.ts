@@ -1,7 +1,7 @@
 // Friend requests, friendships and blocks: the checks other modules rely on, and every write with its events.
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { AppDependencies } from '../../app.ts';
-import type { Database } from '../../db/client.ts';
+import type { Database, Transaction, Reader } from '../../db/client.ts';
 import { blocks, chats, friendRequests, friendships, users } from '../../db/schema/index.ts';
 import { AppError, CommonErrors } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
@@ -12,8 +12,6 @@ import { toPublicUser, type UserRow } from '../users/service.ts';
 import { FriendErrors } from './errors.ts';
 import type { FriendRequestView, FriendView } from './model.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
-type Reader = Database | Transaction;
 
 /** What the friends services use of the app's dependencies. */
 export type FriendsDependencies = Pick<AppDependencies, 'db' | 'writer' | 'hub' | 'presence'>;

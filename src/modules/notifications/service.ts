@@ -1,11 +1,10 @@
 // Notifications: stored per user, announced live with NOTIFICATION_CREATED on the user's topic.
 import { and, count, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
-import type { Database } from '../../db/client.ts';
+import type { Database, Transaction } from '../../db/client.ts';
 import { notifications } from '../../db/schema/index.ts';
 import { newId } from '../../lib/ids.ts';
 import { userTopic, type EventLog } from '../../realtime/events.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export type NotificationType = 'FRIEND_REQUEST_RECEIVED' | 'FRIEND_REQUEST_ACCEPTED' | 'MESSAGE' | 'MENTION' | 'GROUP_ADDED';
 
