@@ -144,14 +144,11 @@ export function realtimeModule(deps: AppDependencies) {
           return;
         }
         const timer = resumeTimers.get(socket);
-        if (timer && frame.type !== 'resume') {
-          // The first frame is not a resume: the client wants live events from now on.
+        if (timer) {
+          // The first frame ends the resume window; if it is not a resume, everything goes live now.
           clearTimeout(timer);
           resumeTimers.delete(socket);
-          hub.goLiveAll(socket);
-        } else if (timer) {
-          clearTimeout(timer);
-          resumeTimers.delete(socket);
+          if (frame.type !== 'resume') hub.goLiveAll(socket);
         }
         try {
           await handleFrame(socket, userId, frame);

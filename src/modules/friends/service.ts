@@ -1,5 +1,6 @@
 // Friend requests, friendships and blocks: the checks other modules rely on, and every write with its events.
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { AppDependencies } from '../../app.ts';
 import type { Database, Transaction, Reader } from '../../db/client.ts';
 import { blocks, chats, friendRequests, friendships, users } from '../../db/schema/index.ts';
@@ -295,21 +296,19 @@ export async function listFriendRequests(
   db: Database,
   userId: string,
 ): Promise<{ incoming: FriendRequestView[]; outgoing: FriendRequestView[] }> {
-  const incoming = await db
-    .select({ request: friendRequests, user: users })
-    .from(friendRequests)
-    .innerJoin(users, eq(users.id, friendRequests.fromUserId))
-    .where(eq(friendRequests.toUserId, userId))
-    .orderBy(desc(friendRequests.createdAt), desc(friendRequests.id));
-  const outgoing = await db
-    .select({ request: friendRequests, user: users })
-    .from(friendRequests)
-    .innerJoin(users, eq(users.id, friendRequests.toUserId))
-    .where(eq(friendRequests.fromUserId, userId))
-    .orderBy(desc(friendRequests.createdAt), desc(friendRequests.id));
+  // Incoming: matched on the recipient, shown with the sender; outgoing the other way round.
+  const requests = async (mine: SQLiteColumn, theirs: SQLiteColumn) => {
+    const rows = await db
+      .select({ request: friendRequests, user: users })
+      .from(friendRequests)
+      .innerJoin(users, eq(users.id, theirs))
+      .where(eq(mine, userId))
+      .orderBy(desc(friendRequests.createdAt), desc(friendRequests.id));
+    return rows.map((row) => toRequestView(row.request, row.user));
+  };
   return {
-    incoming: incoming.map((row) => toRequestView(row.request, row.user)),
-    outgoing: outgoing.map((row) => toRequestView(row.request, row.user)),
+    incoming: await requests(friendRequests.toUserId, friendRequests.fromUserId),
+    outgoing: await requests(friendRequests.fromUserId, friendRequests.toUserId),
   };
 }
 
