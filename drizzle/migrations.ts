@@ -4,6 +4,7 @@ import journal from './meta/_journal.json';
 import migration0 from './0000_users.sql' with { type: 'text' };
 import migration1 from './0001_auth.sql' with { type: 'text' };
 import migration2 from './0002_chat.sql' with { type: 'text' };
+import migration3 from './0003_groups_uploads.sql' with { type: 'text' };
 
 export { journal };
 
@@ -12,4 +13,5 @@ export const migrationSql: Record<string, string> = {
   '0000_users': migration0,
   '0001_auth': migration1,
   '0002_chat': migration2,
+  '0003_groups_uploads': migration3,
 };

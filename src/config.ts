@@ -216,6 +216,12 @@ const settings = {
     defaultText: '25MB',
     parse: size('25MB'),
   },
+  groupMemberLimit: {
+    env: 'GROUP_MEMBER_LIMIT',
+    doc: 'Most members a group may have.',
+    defaultText: '1000',
+    parse: integer(2, 100_000, 1_000),
+  },
   rateLimit: {
     env: 'RATE_LIMIT',
     doc: "Requests per minute per client on rate-limited routes, or 'off' (for benchmarks).",

@@ -35,6 +35,8 @@ export const chatMembers = sqliteTable(
     deliveredSeq: integer('delivered_seq').notNull(),
     readSeq: integer('read_seq').notNull(),
     archived: integer('archived', { mode: 'boolean' }).notNull(),
+    /** When archived: whether a new message brings the chat back (off by default: archived stays archived). */
+    unarchiveOnMessage: integer('unarchive_on_message', { mode: 'boolean' }).notNull().default(false),
   },
   (table) => [primaryKey({ columns: [table.chatId, table.userId] }), index('chat_members_user').on(table.userId)],
 );

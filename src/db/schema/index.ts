@@ -4,3 +4,4 @@ export * from './auth.ts';
 export * from './social.ts';
 export * from './chats.ts';
 export * from './events.ts';
+export * from './uploads.ts';

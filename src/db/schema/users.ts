@@ -1,6 +1,6 @@
 // Accounts: who someone is and how they prove it.
 import { sql } from 'drizzle-orm';
-import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const users = sqliteTable(
   'users',
@@ -28,5 +28,7 @@ export const users = sqliteTable(
   (table) => [
     uniqueIndex('users_username_unique').on(sql`lower(${table.username})`),
     uniqueIndex('users_email_unique').on(table.email),
+    // Avatars may be downloaded by anyone signed in: the upload check looks them up by id.
+    index('users_avatar').on(table.avatarUploadId),
   ],
 );
