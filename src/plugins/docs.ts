@@ -15,6 +15,8 @@ export const DOC_TAGS = [
   { name: 'Second factors', description: 'TOTP with recovery codes, and passkeys.' },
   { name: 'Friends', description: 'Friend requests, friends with presence, and blocking.' },
   { name: 'Messages', description: 'Direct and group messages, history, receipts.' },
+  { name: 'Groups', description: 'Group chats: members, admins, name, description and picture.' },
+  { name: 'Chats', description: 'Your chat list with last messages, unread counts and archiving.' },
   { name: 'Notifications', description: 'Friend requests, acceptances, mentions, group additions.' },
   { name: 'Real time', description: 'The WebSocket gateway.' },
   { name: 'System', description: 'Health, readiness and these docs.' },

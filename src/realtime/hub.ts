@@ -1,6 +1,7 @@
 // The hub knows this node's sockets and their topics, delivers events, and makes resume exact.
 import type { ServerWebSocket } from 'bun';
 import type { DurableEvent, EphemeralEventType, ReplayResult } from './events.ts';
+import { topicMovesOf, type TopicJoin } from './topic-moves.ts';
 
 /**
  * A socket's durable topic is either live (subscribed to Bun's native topic, so a publish reaches it
@@ -16,8 +17,8 @@ interface HeldTopic {
 
 export interface SocketState {
   userId: string;
-  /** Durable topics this socket belongs to (user, chats, groups). */
-  topics: Set<string>;
+  /** Durable topics this socket belongs to (user, chats, groups), each with its floor: a resume never replays at or below it. */
+  topics: Map<string, number>;
   held: Map<string, HeldTopic>;
 }
 
@@ -49,13 +50,16 @@ export class Hub {
   }
 
   /** Registers a socket with its durable topics, all held until `goLive` or a resume; plus live ephemeral topics. */
-  add(socket: HubSocket, userId: string, durableTopics: string[], ephemeralTopics: string[]): SocketState {
-    const state: SocketState = { userId, topics: new Set(), held: new Map() };
+  add(socket: HubSocket, userId: string, durableTopics: TopicJoin[], ephemeralTopics: string[]): SocketState {
+    const state: SocketState = { userId, topics: new Map(), held: new Map() };
     this.#sockets.set(socket, state);
     let sockets = this.#byUser.get(userId);
     if (!sockets) this.#byUser.set(userId, (sockets = new Set()));
     sockets.add(socket);
-    for (const topic of durableTopics) this.#hold(socket, state, topic, Number.POSITIVE_INFINITY);
+    for (const { topic, floor } of durableTopics) {
+      state.topics.set(topic, floor);
+      this.#hold(socket, state, topic, Number.POSITIVE_INFINITY);
+    }
     for (const topic of ephemeralTopics) socket.subscribe(topic);
     return state;
   }
@@ -88,14 +92,21 @@ export class Hub {
     return [...this.#sockets.keys()];
   }
 
-  /** Delivers committed durable events, in seq order, to live subscribers and held buffers. */
+  /**
+   * Delivers committed durable events, in seq order, to live subscribers and held buffers, moving
+   * sockets between topics as the events say (a new member joins before hearing MEMBER_ADDED, a
+   * removed one leaves right after MEMBER_REMOVED), so a move is exact within the stream.
+   */
   publishDurable(events: DurableEvent[]): void {
     for (const event of events) {
+      const moves = topicMovesOf(event);
+      for (const move of moves.joinBefore) this.joinTopics(move.userId, move.durable, move.ephemeral);
       const frame = JSON.stringify(event);
       this.#publisher?.publish(event.topic, frame);
       const holders = this.#holders.get(event.topic);
-      if (!holders) continue;
-      for (const socket of holders) this.#sockets.get(socket)?.held.get(event.topic)?.buffer.push(event);
+      if (holders) for (const socket of holders) this.#sockets.get(socket)?.held.get(event.topic)?.buffer.push(event);
+      for (const move of moves.leaveAfter) this.leaveTopics(move.userId, move.durable.map((join) => join.topic), move.ephemeral);
+      for (const topic of moves.dropAfter) this.#dropTopic(topic);
     }
   }
 
@@ -105,12 +116,12 @@ export class Hub {
   }
 
   /** Adds topics to every socket of a user at once (a new friend, a new group); new topics start live. */
-  joinTopics(userId: string, durableTopics: string[], ephemeralTopics: string[] = []): void {
+  joinTopics(userId: string, durableTopics: TopicJoin[], ephemeralTopics: string[] = []): void {
     for (const socket of this.#byUser.get(userId) ?? []) {
       const state = this.#sockets.get(socket)!;
-      for (const topic of durableTopics) {
+      for (const { topic, floor } of durableTopics) {
         if (state.topics.has(topic)) continue;
-        state.topics.add(topic);
+        state.topics.set(topic, floor);
         socket.subscribe(topic);
       }
       for (const topic of ephemeralTopics) socket.subscribe(topic);
@@ -131,6 +142,16 @@ export class Hub {
     }
   }
 
+  /** Every socket leaves a topic (a deleted group). */
+  #dropTopic(topic: string): void {
+    for (const [socket, state] of this.#sockets) {
+      if (!state.topics.delete(topic)) continue;
+      state.held.delete(topic);
+      socket.unsubscribe(topic);
+    }
+    this.#holders.delete(topic);
+  }
+
   /**
    * Catches a socket up on one topic from `cursor`: hold it, read the log, then send the log's events
    * and the buffered ones past what was sent, and go live. Returns false when retention pruned events
@@ -138,7 +159,10 @@ export class Hub {
    */
   async resume(socket: HubSocket, topic: string, cursor: number, readAfter: (cursor: number) => Promise<ReplayResult>): Promise<'ok' | 'resync' | 'forbidden'> {
     const state = this.#sockets.get(socket);
-    if (!state || !state.topics.has(topic)) return 'forbidden';
+    const floor = state?.topics.get(topic);
+    if (!state || floor === undefined) return 'forbidden';
+    // A group member never replays what was said before they joined, whatever cursor they send.
+    cursor = Math.max(cursor, floor);
     const held = this.#hold(socket, state, topic, cursor);
     const replay = await readAfter(cursor);
     // A newer resume of this topic, a topic move or a close happened meanwhile: it wins.
@@ -178,7 +202,6 @@ export class Hub {
   }
 
   #hold(socket: HubSocket, state: SocketState, topic: string, lastSent: number): HeldTopic {
-    state.topics.add(topic);
     socket.unsubscribe(topic);
     const previous = state.held.get(topic);
     // A new object per hold: a slower earlier resume of the same topic sees it was replaced and gives way.

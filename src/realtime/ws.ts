@@ -129,7 +129,7 @@ export function realtimeModule(deps: AppDependencies) {
             presence.connected(userId);
             // A client that never resumes still gets everything since it opened, once this window ends.
             resumeTimers.set(socket, setTimeout(() => hub.goLiveAll(socket), RESUME_WINDOW_MS));
-            socket.send(JSON.stringify({ type: 'READY', userId, topics: durable }));
+            socket.send(JSON.stringify({ type: 'READY', userId, topics: durable.map((join) => join.topic) }));
           })(),
         );
       },

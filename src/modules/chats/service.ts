@@ -4,6 +4,7 @@ import type { Database, Transaction, Reader } from '../../db/client.ts';
 import { chatMembers, chats } from '../../db/schema/index.ts';
 import { newId } from '../../lib/ids.ts';
 import { topicOfChat, userTopic } from '../../realtime/events.ts';
+import type { TopicJoin } from '../../realtime/topic-moves.ts';
 
 
 /** `a:b` with the smaller id first: the same key whichever of the two asks. */
@@ -51,14 +52,17 @@ export async function findMembership(db: Reader, chatId: string, userId: string)
   return row ?? null;
 }
 
-/** The durable topics a user's sockets belong to: their own, and one per chat they are a member of. */
-export async function durableTopicsOf(db: Database, userId: string): Promise<string[]> {
+/**
+ * The durable topics a user's sockets belong to: their own, and one per chat they are a member of,
+ * each with its floor (a group member's history starts at their join).
+ */
+export async function durableTopicsOf(db: Database, userId: string): Promise<TopicJoin[]> {
   const rows = await db
-    .select({ id: chats.id, kind: chats.kind })
+    .select({ id: chats.id, kind: chats.kind, floor: chatMembers.visibleAfterSeq })
     .from(chatMembers)
     .innerJoin(chats, eq(chats.id, chatMembers.chatId))
     .where(eq(chatMembers.userId, userId));
-  return [userTopic(userId), ...rows.map(topicOfChat)];
+  return [{ topic: userTopic(userId), floor: 0 }, ...rows.map((row) => ({ topic: topicOfChat(row), floor: row.floor }))];
 }
 
 /** The members' user ids of some chats, for fan-out of membership changes. */

@@ -6,7 +6,7 @@ import type { Database, Transaction, Reader } from '../../db/client.ts';
 import { blocks, chats, friendRequests, friendships, users } from '../../db/schema/index.ts';
 import { AppError, CommonErrors } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import { chatTopic, presenceTopic, userTopic, type EventLog } from '../../realtime/events.ts';
+import { userTopic, type EventLog } from '../../realtime/events.ts';
 import { ensureDirectChat } from '../chats/service.ts';
 import { notify } from '../notifications/service.ts';
 import { toPublicUser, type UserRow } from '../users/service.ts';
@@ -15,7 +15,7 @@ import type { FriendRequestView, FriendView } from './model.ts';
 
 
 /** What the friends services use of the app's dependencies. */
-export type FriendsDependencies = Pick<AppDependencies, 'db' | 'writer' | 'hub' | 'presence'>;
+export type FriendsDependencies = Pick<AppDependencies, 'db' | 'writer' | 'presence'>;
 
 export type FriendRequestRow = typeof friendRequests.$inferSelect;
 
@@ -154,18 +154,6 @@ async function befriend(tx: Transaction, log: EventLog, requestId: string, sende
   return { since, chatId };
 }
 
-/** New friends' live sockets join their direct chat and each other's presence at once. */
-function joinFriendTopics(hub: AppDependencies['hub'], userA: string, userB: string, chatId: string): void {
-  hub.joinTopics(userA, [chatTopic(chatId)], [presenceTopic(userB)]);
-  hub.joinTopics(userB, [chatTopic(chatId)], [presenceTopic(userA)]);
-}
-
-/** Former friends stop seeing each other's presence; the chat topic stays, since its history is still theirs to read. */
-function leavePresenceTopics(hub: AppDependencies['hub'], userA: string, userB: string): void {
-  hub.leaveTopics(userA, [], [presenceTopic(userB)]);
-  hub.leaveTopics(userB, [], [presenceTopic(userA)]);
-}
-
 export type AddFriendResult =
   | { outcome: 'requested'; request: FriendRequestView }
   | { outcome: 'accepted'; friend: FriendView; chatId: string };
@@ -206,7 +194,6 @@ export async function addFriend(
   });
 
   if (result.outcome === 'requested') return result;
-  joinFriendTopics(deps.hub, selfId, result.other.id, result.chatId);
   return { outcome: 'accepted', friend: toFriendView(deps.presence, result.other, result.since), chatId: result.chatId };
 }
 
@@ -226,7 +213,6 @@ export async function acceptFriendRequest(
     const { since, chatId } = await befriend(tx, log, request.id, other, self);
     return { other, since, chatId };
   });
-  joinFriendTopics(deps.hub, selfId, result.other.id, result.chatId);
   return { friend: toFriendView(deps.presence, result.other, result.since), chatId: result.chatId };
 }
 
@@ -265,7 +251,6 @@ export async function removeFriend(deps: FriendsDependencies, selfId: string, fr
   await deps.writer.write(async (tx, log) => {
     if (!(await unfriend(tx, log, selfId, friendId))) throw notFound('You are not friends with this user');
   });
-  leavePresenceTopics(deps.hub, selfId, friendId);
 }
 
 /**
@@ -280,8 +265,6 @@ export async function blockUser(deps: FriendsDependencies, selfId: string, targe
     await tx.delete(friendRequests).where(requestsBetween(selfId, targetId));
     await unfriend(tx, log, selfId, targetId);
   });
-  // Also when they were not friends: a stale subscription must not outlive a block.
-  leavePresenceTopics(deps.hub, selfId, targetId);
 }
 
 /** Lifts `selfId`'s block of `targetId` (theirs of you, if any, stays). Idempotent; friendship is not restored. */
