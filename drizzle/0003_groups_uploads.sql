@@ -20,5 +20,5 @@ CREATE TABLE `uploads` (
 );
 --> statement-breakpoint
 CREATE INDEX `uploads_owner` ON `uploads` (`owner_id`);--> statement-breakpoint
-ALTER TABLE `chat_members` ADD `unarchive_on_message` integer DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE `chat_members` ADD `unarchive_after_seq` integer;--> statement-breakpoint
 CREATE INDEX `users_avatar` ON `users` (`avatar_upload_id`);

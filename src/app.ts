@@ -10,11 +10,15 @@ import { RateLimiter } from './lib/rate-limit.ts';
 import { authModule } from './modules/auth/index.ts';
 import { createTokenSigner, type TokenSigner } from './modules/auth/tokens.ts';
 import { createMailer, type Mailer } from './modules/email/mailer.ts';
+import { chatsModule } from './modules/chats/index.ts';
 import { friendsModule } from './modules/friends/index.ts';
+import { groupsModule } from './modules/groups/index.ts';
 import { healthModule } from './modules/health/index.ts';
 import { messagesModule } from './modules/messages/index.ts';
 import { mfaModule } from './modules/mfa/index.ts';
 import { notificationsModule } from './modules/notifications/index.ts';
+import { uploadsModule } from './modules/uploads/index.ts';
+import { createUploadStore, type UploadStore } from './modules/uploads/store.ts';
 import { usersModule } from './modules/users/index.ts';
 import { bodyGuard, maxRequestBodySize } from './plugins/body-guard.ts';
 import { docs } from './plugins/docs.ts';
@@ -39,6 +43,8 @@ export interface AppDependencies {
   presence: Presence;
   /** Every durable write with events goes through it: group commit, then publish. */
   writer: GroupCommitWriter;
+  /** The bytes of uploaded files: UPLOAD_DIR or an S3 bucket. */
+  uploads: UploadStore;
 }
 
 export function createDependencies(config: Config, db: Database, log: Logger): AppDependencies {
@@ -55,6 +61,7 @@ export function createDependencies(config: Config, db: Database, log: Logger): A
     hub,
     presence: new Presence(db, hub, config.presenceGrace),
     writer: createGroupCommitWriter(db, log, (events) => hub.publishDurable(events)),
+    uploads: createUploadStore(config),
   };
 }
 
@@ -73,7 +80,10 @@ export function createApp(deps: AppDependencies) {
     .use(mfaModule(deps))
     .use(friendsModule(deps))
     .use(messagesModule(deps))
+    .use(groupsModule(deps))
+    .use(chatsModule(deps))
     .use(notificationsModule(deps))
+    .use(uploadsModule(deps))
     .use(realtimeModule(deps));
 }
 

@@ -17,6 +17,7 @@ export const DOC_TAGS = [
   { name: 'Messages', description: 'Direct and group messages, history, receipts.' },
   { name: 'Groups', description: 'Group chats: members, admins, name, description and picture.' },
   { name: 'Chats', description: 'Your chat list with last messages, unread counts and archiving.' },
+  { name: 'Uploads', description: 'Files: upload, then attach to messages or use as an avatar or group picture; download.' },
   { name: 'Notifications', description: 'Friend requests, acceptances, mentions, group additions.' },
   { name: 'Real time', description: 'The WebSocket gateway.' },
   { name: 'System', description: 'Health, readiness and these docs.' },
@@ -27,7 +28,11 @@ const DESCRIPTION = `A self-hostable real-time chat API.
 Authenticate with \`Authorization: Bearer <accessToken>\`. Every error answers
 \`{"error": {"code": "snake_case", "message": "…", "details"?: …}}\`.
 
-Real time: open \`GET /ws?token=<accessToken>\` and subscribe to per-conversation topics.`;
+Real time: open \`GET /ws?token=<accessToken>\` and subscribe to per-conversation topics.
+
+Rate limits: signup, login, second factors, emails and uploads allow \`RATE_LIMIT\` requests per minute
+per client IP (and logins and codes a few per account); past that they answer 429 \`rate_limited\`
+with \`Retry-After\`.`;
 
 const WEBSOCKET_DESCRIPTION = `Upgrade to a WebSocket. Server frames are \`{topic, seq, type, data}\`; \`seq\` rises by one per
 durable event of a topic. Ephemeral \`TYPING\` and \`PRESENCE\` carry no seq.

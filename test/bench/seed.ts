@@ -7,6 +7,7 @@ import { users } from '../../src/db/schema/index.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { acceptFriendRequest, addFriend } from '../../src/modules/friends/service.ts';
+import { createGroup } from '../../src/modules/groups/service.ts';
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 
@@ -17,38 +18,89 @@ export interface SeededUser {
   friendId: string;
 }
 
-/** Creates `count` verified users (count even), befriends them in pairs, and signs an access token for each. */
-export async function seedFriendPairs(dataDir: string, count: number): Promise<SeededUser[]> {
+/** The app's services on a fresh benchmark database, to seed it the way the API would. */
+async function openSeeder(dataDir: string) {
   const config = loadConfig([], { DATA_DIR: dataDir, JWT_SECRET: BENCH_JWT_SECRET, LOG_LEVEL: 'silent', ACCESS_TOKEN_TTL: '12h' });
   const db = await openDatabase(config);
   await migrateDatabase(db.$client);
   const deps = createDependencies(config, db, createLogger('silent'));
+  return {
+    deps,
+    async close() {
+      await deps.writer.drain();
+      db.$client.close();
+    },
+  };
+}
+
+type Seeder = Awaited<ReturnType<typeof openSeeder>>;
+
+/** Inserts `count` verified users in one statement (signup is not what is measured) and returns their ids. */
+async function insertUsers({ deps }: Seeder, count: number): Promise<string[]> {
   const passwordHash = await Bun.password.hash('bench-password', { algorithm: 'argon2id' });
   const now = new Date();
   const ids = Array.from({ length: count }, () => newId());
-  await db.insert(users).values(
-    ids.map((id, index) => ({
-      id,
-      username: `bench${index}`,
-      email: `bench${index}@example.com`,
-      passwordHash,
-      emailVerifiedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    })),
-  );
+  for (let start = 0; start < count; start += 1_000) {
+    await deps.db.insert(users).values(
+      ids.slice(start, start + 1_000).map((id, offset) => ({
+        id,
+        username: `bench${start + offset}`,
+        email: `bench${start + offset}@example.com`,
+        passwordHash,
+        emailVerifiedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    );
+  }
+  return ids;
+}
+
+/** Makes two users friends the way the API does (a request, then its acceptance). */
+async function befriend({ deps }: Seeder, a: string, b: string): Promise<void> {
+  const added = await addFriend(deps, a, { userId: b });
+  if (added.outcome !== 'requested') throw new Error('unexpected crossing request');
+  await acceptFriendRequest(deps, b, added.request.id);
+}
+
+function tokenOf({ deps }: Seeder, userId: string): Promise<string> {
+  return deps.tokens.signAccess({ userId, sessionId: 'bench' });
+}
+
+/** Creates `count` verified users (count even), befriends them in pairs, and signs an access token for each. */
+export async function seedFriendPairs(dataDir: string, count: number): Promise<SeededUser[]> {
+  const seeder = await openSeeder(dataDir);
+  const ids = await insertUsers(seeder, count);
   const seeded: SeededUser[] = [];
   for (let index = 0; index < count; index += 2) {
     const [a, b] = [ids[index]!, ids[index + 1]!];
-    const added = await addFriend(deps, a, { userId: b });
-    if (added.outcome !== 'requested') throw new Error('unexpected crossing request');
-    await acceptFriendRequest(deps, b, added.request.id);
-    seeded.push({ id: a, friendId: b, token: '' }, { id: b, friendId: a, token: '' });
+    await befriend(seeder, a, b);
+    seeded.push({ id: a, friendId: b, token: await tokenOf(seeder, a) }, { id: b, friendId: a, token: await tokenOf(seeder, b) });
   }
-  for (const user of seeded) user.token = await deps.tokens.signAccess({ userId: user.id, sessionId: 'bench' });
-  await deps.writer.drain();
-  db.$client.close();
+  await seeder.close();
   return seeded;
+}
+
+export interface SeededGroup {
+  id: string;
+  members: { id: string; token: string }[];
+}
+
+/** Creates `groupCount` groups of `memberCount` users each: the first member befriends the others and creates the group. */
+export async function seedGroups(dataDir: string, groupCount: number, memberCount: number): Promise<SeededGroup[]> {
+  const seeder = await openSeeder(dataDir);
+  const ids = await insertUsers(seeder, groupCount * memberCount);
+  const groups: SeededGroup[] = [];
+  for (let index = 0; index < groupCount; index++) {
+    const [creator, ...others] = ids.slice(index * memberCount, (index + 1) * memberCount);
+    // Concurrent, so group commit batches them as it would a crowd of users.
+    await Promise.all(others.map((other) => befriend(seeder, creator!, other)));
+    const group = await createGroup(seeder.deps, creator!, { name: `bench group ${index}`, memberIds: others });
+    const members = await Promise.all([creator!, ...others].map(async (id) => ({ id, token: await tokenOf(seeder, id) })));
+    groups.push({ id: group.id, members });
+  }
+  await seeder.close();
+  return groups;
 }
 
 /** p-th percentile of sorted numbers. */

@@ -1,5 +1,6 @@
 // Chats (direct and group), their members with receipt watermarks, messages, and per-user hides.
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { UploadView } from '../../modules/uploads/model.ts';
 import { users } from './users.ts';
 
 export const chats = sqliteTable(
@@ -35,8 +36,8 @@ export const chatMembers = sqliteTable(
     deliveredSeq: integer('delivered_seq').notNull(),
     readSeq: integer('read_seq').notNull(),
     archived: integer('archived', { mode: 'boolean' }).notNull(),
-    /** When archived: whether a new message brings the chat back (off by default: archived stays archived). */
-    unarchiveOnMessage: integer('unarchive_on_message', { mode: 'boolean' }).notNull().default(false),
+    /** Archived with "a new message brings it back": the chat's last seq then; null keeps it archived. */
+    unarchiveAfterSeq: integer('unarchive_after_seq'),
   },
   (table) => [primaryKey({ columns: [table.chatId, table.userId] }), index('chat_members_user').on(table.userId)],
 );
@@ -52,7 +53,8 @@ export const messages = sqliteTable(
     seq: integer('seq').notNull(),
     senderId: text('sender_id').references(() => users.id, { onDelete: 'set null' }),
     text: text('text'),
-    attachments: text('attachments', { mode: 'json' }).$type<string[]>().notNull(),
+    /** The attached uploads as shown to clients: stored with the message, since an upload never changes. */
+    attachments: text('attachments', { mode: 'json' }).$type<UploadView[]>().notNull(),
     replyToId: text('reply_to_id'),
     mentions: text('mentions', { mode: 'json' }).$type<string[]>().notNull(),
     clientMessageId: text('client_message_id'),

@@ -2,14 +2,14 @@
 import { Elysia, t } from 'elysia';
 import type { AppDependencies } from '../../app.ts';
 import { authGuard } from '../../plugins/auth-guard.ts';
-import { HistoryQuery, MessageEnvelope, MessagePage, MessageParams, SendMessageBody } from './model.ts';
-import { editMessage, hideMessage, listDirectHistory, markReceipt, sendMessage, unsendMessage } from './service.ts';
+import { HistoryQuery, MessageEnvelope, MessagePage, MessageParams, Receipts, SendMessageBody } from './model.ts';
+import { editMessage, hideMessage, listDirectHistory, listGroupHistory, listReceipts, markReceipt, sendMessage, unsendMessage } from './service.ts';
 
 export function messagesModule(deps: AppDependencies) {
   return new Elysia({ name: 'messages', prefix: '/messages', detail: { tags: ['Messages'] } })
     .use(authGuard(deps.tokens))
     .post(
-      '/',
+      '',
       async ({ userId, body, set }) => {
         const { message, duplicate } = await sendMessage(deps, userId, body);
         set.status = duplicate ? 200 : 201;
@@ -26,6 +26,28 @@ export function messagesModule(deps: AppDependencies) {
         },
       },
     )
+    .get(
+      '/group/:group_id',
+      ({ userId, params, query }) =>
+        listGroupHistory(deps, userId, params.group_id, { limit: query.limit ?? 50, before: query.before ? Number(query.before) : undefined }),
+      {
+        auth: true,
+        params: t.Object({ group_id: t.String({ maxLength: 64 }) }),
+        query: HistoryQuery,
+        response: MessagePage,
+        detail: { summary: 'History of a group', description: 'Newest first, from your join on. 404 unless you are a member.' },
+      },
+    )
+    // Not /:id/receipts: GET /messages/:user_id holds that position, and the router needs one param name there.
+    .get('/receipts/:id', ({ userId, params }) => listReceipts(deps, userId, params.id), {
+      auth: true,
+      params: MessageParams,
+      response: Receipts,
+      detail: {
+        summary: 'Who received and read a message',
+        description: "From each member's watermarks: `readBy` lists the members (not the sender) who read up to this message or later.",
+      },
+    })
     .get(
       '/:user_id',
       ({ userId, params, query }) =>

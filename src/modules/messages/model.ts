@@ -1,10 +1,12 @@
 // Schemas of messages: what a client sends, and the message it gets back.
 import { t } from 'elysia';
+import { Upload } from '../uploads/model.ts';
 
 const Id = t.String({ minLength: 1, maxLength: 64 });
 
 export const SendFields = {
-  text: t.Optional(t.String({ maxLength: 4000, description: 'Up to 4,000 characters.' })),
+  text: t.Optional(t.String({ maxLength: 4000, description: 'Up to 4,000 characters; a message has text, attachments or both.' })),
+  attachmentIds: t.Optional(t.Array(Id, { maxItems: 10, description: 'Ids of up to 10 of your uploads (`POST /uploads`).' })),
   replyToId: t.Optional(Id),
   mentions: t.Optional(t.Array(Id, { maxItems: 50, description: 'User ids of members to notify.' })),
   clientMessageId: t.Optional(
@@ -25,7 +27,7 @@ export const Message = t.Object(
     seq: t.Integer({ description: "Position in the chat: the seq of its CREATED event on the chat's topic." }),
     senderId: t.Union([t.String(), t.Null()]),
     text: t.Union([t.String(), t.Null()]),
-    attachments: t.Array(t.String()),
+    attachments: t.Array(Upload),
     replyToId: t.Union([t.String(), t.Null()]),
     mentions: t.Array(t.String()),
     createdAt: t.String({ format: 'date-time' }),
@@ -47,3 +49,8 @@ export const HistoryQuery = t.Object({
 });
 
 export const MessageParams = t.Object({ id: Id });
+
+export const Receipts = t.Object({
+  deliveredTo: t.Array(t.String(), { description: 'User ids of members whose devices received it (reading implies receiving).' }),
+  readBy: t.Array(t.String(), { description: 'User ids of members who read it.' }),
+});

@@ -1,5 +1,5 @@
 // Messages: one service for REST and WebSocket alike (send, history, edit, unsend, hide, receipts).
-import { and, desc, eq, gt, isNull, lt, notExists, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, isNull, lt, notExists, sql } from 'drizzle-orm';
 import type { AppDependencies } from '../../app.ts';
 import type { Database } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -9,6 +9,7 @@ import { newId } from '../../lib/ids.ts';
 import { messageEventType, topicOfChat, userTopic } from '../../realtime/events.ts';
 import { findChat, findDirectChatId, findMembership, type ChatRow, type MembershipRow } from '../chats/service.ts';
 import { directRelation } from '../friends/service.ts';
+import { requireOwnUploads, shareUploadsInChat, toUploadView } from '../uploads/service.ts';
 import { notify } from '../notifications/service.ts';
 import { MessageErrors } from './errors.ts';
 
@@ -18,6 +19,7 @@ export interface SendInput {
   toUserId?: string;
   groupId?: string;
   text?: string;
+  attachmentIds?: string[];
   replyToId?: string;
   mentions?: string[];
   clientMessageId?: string;
@@ -83,9 +85,11 @@ export async function sendMessage(deps: AppDependencies, senderId: string, input
     const existing = await findBySenderAndClientId(deps.db, senderId, input.clientMessageId);
     if (existing) return { message: await viewOf(deps.db, existing), duplicate: true };
   }
-  const text = input.text?.trim() ?? '';
-  if (!text) throw new AppError(400, CommonErrors.validationFailed, 'A message needs text');
+  const text = input.text?.trim() || null;
+  const attachmentIds = [...new Set(input.attachmentIds ?? [])];
+  if (!text && attachmentIds.length === 0) throw new AppError(400, CommonErrors.validationFailed, 'A message needs text or attachments');
   const { chat, visibleAfterSeq, members } = await targetOfSend(deps, senderId, input);
+  const attachments = (await requireOwnUploads(deps.db, senderId, attachmentIds)).map(toUploadView);
   if (input.replyToId) await findVisibleMessage(deps.db, chat.id, visibleAfterSeq, input.replyToId);
   const mentions = [...new Set(input.mentions ?? [])];
   for (const userId of mentions) {
@@ -101,7 +105,7 @@ export async function sendMessage(deps: AppDependencies, senderId: string, input
         seq: 0,
         senderId,
         text,
-        attachments: [],
+        attachments,
         replyToId: input.replyToId ?? null,
         mentions,
         clientMessageId: input.clientMessageId ?? null,
@@ -114,6 +118,8 @@ export async function sendMessage(deps: AppDependencies, senderId: string, input
         return toMessageView(row, chat.kind);
       });
       await tx.insert(messages).values(row);
+      // Sent here, the files become readable to the chat's members.
+      if (attachmentIds.length > 0) await shareUploadsInChat(tx, chat.id, attachmentIds);
       for (const userId of mentions) {
         if (userId !== senderId) await notify(tx, log, userId, 'MENTION', { chatId: chat.id, messageId: row.id, senderId });
       }
@@ -158,6 +164,32 @@ export async function listDirectHistory(deps: AppDependencies, userId: string, o
   const membership = chatId ? await findMembership(deps.db, chatId, userId) : null;
   if (!chatId || !membership) throw new AppError(404, CommonErrors.notFound, 'No chat with this user');
   return listHistory(deps.db, chatId, 'direct', membership, page);
+}
+
+/** History of a group, from the member's join on, newest first. */
+export async function listGroupHistory(deps: AppDependencies, userId: string, groupId: string, page: { limit: number; before?: number }) {
+  const chat = await findChat(deps.db, groupId);
+  const membership = chat?.kind === 'group' ? await findMembership(deps.db, groupId, userId) : null;
+  if (!membership) throw new AppError(404, CommonErrors.notFound, 'No such group');
+  return listHistory(deps.db, groupId, 'group', membership, page);
+}
+
+/**
+ * Who has received and read a message, from the members' watermarks (the sender is left out). Any
+ * member who can see the message may ask.
+ */
+export async function listReceipts(deps: AppDependencies, userId: string, messageId: string): Promise<{ deliveredTo: string[]; readBy: string[] }> {
+  const { message } = await messageForMember(deps.db, userId, messageId);
+  const members = await deps.db
+    .select({ userId: chatMembers.userId, deliveredSeq: chatMembers.deliveredSeq, readSeq: chatMembers.readSeq })
+    .from(chatMembers)
+    // Members who joined after the message never saw it, whatever their watermarks say.
+    .where(and(eq(chatMembers.chatId, message.chatId), gte(chatMembers.deliveredSeq, message.seq), lt(chatMembers.visibleAfterSeq, message.seq)));
+  const others = members.filter((member) => member.userId !== message.senderId);
+  return {
+    deliveredTo: others.map((member) => member.userId),
+    readBy: others.filter((member) => member.readSeq >= message.seq).map((member) => member.userId),
+  };
 }
 
 /**

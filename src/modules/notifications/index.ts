@@ -16,7 +16,7 @@ export function notificationsModule(deps: AppDependencies) {
   return new Elysia({ name: 'notifications', prefix: '/notifications', detail: { tags: ['Notifications'] } })
     .use(authGuard(deps.tokens))
     .get(
-      '/',
+      '',
       ({ userId, query }) =>
         listNotifications(deps.db, userId, { unreadOnly: query.unread === 'true', limit: query.limit ?? 50, before: query.before }),
       {

@@ -28,7 +28,12 @@ export function usersModule(deps: AppDependencies) {
       auth: true,
       body: UpdateProfileBody,
       response: UserEnvelope,
-      detail: { summary: 'Change your display name or bio', description: 'Fields left out stay as they are; null clears one.' },
+      detail: {
+        summary: 'Change your display name, bio or avatar',
+        description:
+          'Fields left out stay as they are; null clears one. `avatarUploadId` must be one of your image uploads ' +
+          '(400 `validation_failed` otherwise); once it is your avatar, anyone signed in may download it.',
+      },
     })
     .put(
       '/profile/password',

@@ -44,6 +44,9 @@ export const UserList = t.Object({
 export const UpdateProfileBody = t.Object({
   displayName: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Null()])),
   bio: t.Optional(t.Union([t.String({ maxLength: 500 }), t.Null()])),
+  avatarUploadId: t.Optional(
+    t.Union([t.String({ maxLength: 64 }), t.Null()], { description: 'One of your image uploads (POST /uploads); null removes the avatar.' }),
+  ),
 });
 
 export const ChangePasswordBody = t.Object({ currentPassword: t.String({ maxLength: 256 }), newPassword: Password });

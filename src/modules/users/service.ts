@@ -3,6 +3,7 @@ import { and, count, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { passkeys, refreshTokens, users } from '../../db/schema/index.ts';
 import { AppError, CommonErrors } from '../../lib/errors.ts';
+import { requireOwnImage } from '../uploads/service.ts';
 import { UserErrors } from './errors.ts';
 import type { UserView } from './model.ts';
 
@@ -50,11 +51,13 @@ export async function requireUser(db: Database, userId: string): Promise<UserRow
   return user;
 }
 
+/** Changes the fields given; a new avatar must be one of the user's own image uploads (400 otherwise). */
 export async function updateProfile(
   db: Database,
   userId: string,
-  changes: { displayName?: string | null; bio?: string | null },
+  changes: { displayName?: string | null; bio?: string | null; avatarUploadId?: string | null },
 ): Promise<UserRow> {
+  if (typeof changes.avatarUploadId === 'string') await requireOwnImage(db, userId, changes.avatarUploadId, 'avatarUploadId');
   const [user] = await db
     .update(users)
     .set({ ...changes, updatedAt: new Date() })
