@@ -20,6 +20,11 @@ export interface SocketState {
   /** Durable topics this socket belongs to (user, chats, groups), each with its floor: a resume never replays at or below it. */
   topics: Map<string, number>;
   held: Map<string, HeldTopic>;
+  /**
+   * While the socket's topics are read from the database (between `add` and `load`): topics that moves
+   * took away meanwhile, so a read from before the move does not bring them back. Null once loaded.
+   */
+  leftWhileLoading: Set<string> | null;
 }
 
 export type HubSocket = ServerWebSocket<unknown>;
@@ -49,19 +54,32 @@ export class Hub {
     this.#publisher = publisher;
   }
 
-  /** Registers a socket with its durable topics, all held until `goLive` or a resume; plus live ephemeral topics. */
-  add(socket: HubSocket, userId: string, durableTopics: TopicJoin[], ephemeralTopics: string[]): SocketState {
-    const state: SocketState = { userId, topics: new Map(), held: new Map() };
-    this.#sockets.set(socket, state);
+  /**
+   * Registers a socket as soon as it opens, before its topics are known, so topic moves from events
+   * committed while they are read from the database reach it too (see `load`).
+   */
+  add(socket: HubSocket, userId: string): void {
+    this.#sockets.set(socket, { userId, topics: new Map(), held: new Map(), leftWhileLoading: new Set() });
     let sockets = this.#byUser.get(userId);
     if (!sockets) this.#byUser.set(userId, (sockets = new Set()));
     sockets.add(socket);
+  }
+
+  /**
+   * Gives a socket the topics read for it: durable ones held until `goLive` or a resume, ephemeral ones
+   * live. Topics that moves already added are kept as they are; ones moves took away are skipped.
+   */
+  load(socket: HubSocket, durableTopics: TopicJoin[], ephemeralTopics: string[]): void {
+    const state = this.#sockets.get(socket);
+    if (!state?.leftWhileLoading) return;
+    const left = state.leftWhileLoading;
+    state.leftWhileLoading = null;
     for (const { topic, floor } of durableTopics) {
+      if (left.has(topic) || state.topics.has(topic)) continue;
       state.topics.set(topic, floor);
       this.#hold(socket, state, topic, Number.POSITIVE_INFINITY);
     }
-    for (const topic of ephemeralTopics) socket.subscribe(topic);
-    return state;
+    for (const topic of ephemeralTopics) if (!left.has(topic)) socket.subscribe(topic);
   }
 
   /** Forgets a closed socket; returns true when it was the user's last one on this node. */
@@ -120,11 +138,15 @@ export class Hub {
     for (const socket of this.#byUser.get(userId) ?? []) {
       const state = this.#sockets.get(socket)!;
       for (const { topic, floor } of durableTopics) {
+        state.leftWhileLoading?.delete(topic);
         if (state.topics.has(topic)) continue;
         state.topics.set(topic, floor);
         socket.subscribe(topic);
       }
-      for (const topic of ephemeralTopics) socket.subscribe(topic);
+      for (const topic of ephemeralTopics) {
+        state.leftWhileLoading?.delete(topic);
+        socket.subscribe(topic);
+      }
     }
   }
 
@@ -132,6 +154,7 @@ export class Hub {
   leaveTopics(userId: string, durableTopics: string[], ephemeralTopics: string[] = []): void {
     for (const socket of this.#byUser.get(userId) ?? []) {
       const state = this.#sockets.get(socket)!;
+      for (const topic of [...durableTopics, ...ephemeralTopics]) state.leftWhileLoading?.add(topic);
       for (const topic of durableTopics) {
         state.topics.delete(topic);
         state.held.delete(topic);

@@ -120,16 +120,18 @@ export function realtimeModule(deps: AppDependencies) {
       open(ws) {
         const socket = ws.raw as HubSocket;
         const userId = ws.data.userId;
+        // Registered before its topics are read, so a membership change committed meanwhile still moves it.
+        hub.add(socket, userId);
         opened.set(
           socket,
           (async () => {
             const [durable, friends] = await Promise.all([durableTopicsOf(db, userId), friendIdsOf(db, userId)]);
             if (socket.readyState !== 1) return;
-            hub.add(socket, userId, durable, friends.map(presenceTopic));
+            hub.load(socket, durable, friends.map(presenceTopic));
             presence.connected(userId);
             // A client that never resumes still gets everything since it opened, once this window ends.
             resumeTimers.set(socket, setTimeout(() => hub.goLiveAll(socket), RESUME_WINDOW_MS));
-            socket.send(JSON.stringify({ type: 'READY', userId, topics: durable.map((join) => join.topic) }));
+            socket.send(JSON.stringify({ type: 'READY', userId, topics: [...(hub.stateOf(socket)?.topics.keys() ?? [])] }));
           })(),
         );
       },
