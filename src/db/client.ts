@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import { createLocalClient } from './local-client.ts';
 import * as schema from './schema/index.ts';
 
 export type Database = LibSQLDatabase<typeof schema> & { $client: Client };
@@ -21,25 +22,16 @@ interface DatabaseSettings {
 const BUSY_TIMEOUT_MS = 5_000;
 
 /**
- * Opens the database. A local file gets its folder created, WAL (readers never wait for the writer),
- * synchronous=FULL (a committed write survives a power cut, which is what "acknowledged after it is
- * durably stored" promises) and foreign keys. It gets one connection, because the local client runs
- * statements synchronously anyway and per-connection pragmas then hold for every statement.
+ * Opens the database: a local file through our statement-caching client (see local-client.ts), or
+ * Turso through @libsql/client.
  */
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
-  const isFile = settings.databaseUrl.startsWith('file:');
-  if (isFile) mkdirSync(dirname(fileURLToPath(settings.databaseUrl)), { recursive: true });
-  const client = createClient({
-    url: settings.databaseUrl,
-    authToken: settings.databaseAuthToken || undefined,
-    ...(isFile ? { concurrency: 1, timeout: BUSY_TIMEOUT_MS } : {}),
-  });
-  if (isFile) {
-    await client.execute('PRAGMA journal_mode = WAL');
-    await client.execute('PRAGMA synchronous = FULL');
-    await client.execute('PRAGMA foreign_keys = ON');
+  if (settings.databaseUrl.startsWith('file:')) {
+    const path = fileURLToPath(settings.databaseUrl);
+    mkdirSync(dirname(path), { recursive: true });
+    return drizzle(createLocalClient(path, { timeoutMs: BUSY_TIMEOUT_MS }), { schema });
   }
-  return drizzle(client, { schema });
+  return drizzle(createClient({ url: settings.databaseUrl, authToken: settings.databaseAuthToken || undefined }), { schema });
 }
 
 /** True when a trivial query answers: what GET /ready reports. */
