@@ -78,13 +78,24 @@ async function targetOfSend(deps: AppDependencies, senderId: string, input: Send
 /**
  * Sends a message. It is stored (group commit) before this resolves, and its CREATED event is
  * published right after the commit. A repeated `clientMessageId` from the same sender returns the
- * first message and writes nothing, so a client can retry a send it never saw acknowledged.
+ * first message and writes nothing, so a client can retry a send it never saw acknowledged. The
+ * unique index finds repeats: no lookup on the way in, only when a send fails.
  */
 export async function sendMessage(deps: AppDependencies, senderId: string, input: SendInput): Promise<{ message: MessageView; duplicate: boolean }> {
-  if (input.clientMessageId) {
-    const existing = await findBySenderAndClientId(deps.db, senderId, input.clientMessageId);
-    if (existing) return { message: await viewOf(deps.db, existing), duplicate: true };
+  try {
+    return { message: await storeMessage(deps, senderId, input), duplicate: false };
+  } catch (error) {
+    // A repeat of a stored send, even when a check fails now (the friendship ended since): the first
+    // message. The writer rejects only after its batch committed, so the first one is readable here.
+    if (input.clientMessageId) {
+      const existing = await findBySenderAndClientId(deps.db, senderId, input.clientMessageId);
+      if (existing) return { message: await viewOf(deps.db, existing), duplicate: true };
+    }
+    throw error;
   }
+}
+
+async function storeMessage(deps: AppDependencies, senderId: string, input: SendInput): Promise<MessageView> {
   const text = input.text?.trim() || null;
   const attachmentIds = [...new Set(input.attachmentIds ?? [])];
   if (!text && attachmentIds.length === 0) throw new AppError(400, CommonErrors.validationFailed, 'A message needs text or attachments');
@@ -97,43 +108,34 @@ export async function sendMessage(deps: AppDependencies, senderId: string, input
     if (!member) throw new AppError(400, CommonErrors.validationFailed, 'Only members of the chat can be mentioned', { mentions: userId });
   }
 
-  try {
-    const { result } = await deps.writer.write(async (tx, log) => {
-      const row: MessageRow = {
-        id: newId(),
-        chatId: chat.id,
-        seq: 0,
-        senderId,
-        text,
-        attachments,
-        replyToId: input.replyToId ?? null,
-        mentions,
-        clientMessageId: input.clientMessageId ?? null,
-        createdAt: new Date(),
-        editedAt: null,
-        unsentAt: null,
-      };
-      await log.append(topicOfChat(chat), messageEventType(chat.kind, 'CREATED'), (seq: number) => {
-        row.seq = seq;
-        return toMessageView(row, chat.kind);
-      });
-      await tx.insert(messages).values(row);
-      // Sent here, the files become readable to the chat's members.
-      if (attachmentIds.length > 0) await shareUploadsInChat(tx, chat.id, attachmentIds);
-      for (const userId of mentions) {
-        if (userId !== senderId) await notify(tx, log, userId, 'MENTION', { chatId: chat.id, messageId: row.id, senderId });
-      }
-      return row;
+  const { result } = await deps.writer.write(async (tx, log) => {
+    const row: MessageRow = {
+      id: newId(),
+      chatId: chat.id,
+      seq: 0,
+      senderId,
+      text,
+      attachments,
+      replyToId: input.replyToId ?? null,
+      mentions,
+      clientMessageId: input.clientMessageId ?? null,
+      createdAt: new Date(),
+      editedAt: null,
+      unsentAt: null,
+    };
+    await log.append(topicOfChat(chat), messageEventType(chat.kind, 'CREATED'), (seq: number) => {
+      row.seq = seq;
+      return toMessageView(row, chat.kind);
     });
-    return { message: toMessageView(result, chat.kind), duplicate: false };
-  } catch (error) {
-    // Two retries of one send raced (on two nodes): the loser returns the winner's message.
-    if (input.clientMessageId && isUniqueViolation(error, 'messages.sender_id')) {
-      const existing = await findBySenderAndClientId(deps.db, senderId, input.clientMessageId);
-      if (existing) return { message: await viewOf(deps.db, existing), duplicate: true };
+    await tx.insert(messages).values(row);
+    // Sent here, the files become readable to the chat's members.
+    if (attachmentIds.length > 0) await shareUploadsInChat(tx, chat.id, attachmentIds);
+    for (const userId of mentions) {
+      if (userId !== senderId) await notify(tx, log, userId, 'MENTION', { chatId: chat.id, messageId: row.id, senderId });
     }
-    throw error;
-  }
+    return row;
+  });
+  return toMessageView(result, chat.kind);
 }
 
 async function viewOf(db: Database, message: MessageRow): Promise<MessageView> {
