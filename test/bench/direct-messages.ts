@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer } from '../helpers/process.ts';
 import { makeTempDir } from '../helpers/server.ts';
-import { BENCH_JWT_SECRET, percentile, rssMb, seedFriendPairs } from './seed.ts';
+import { BENCH_JWT_SECRET, cpuSeconds, percentile, rssMb, seedFriendPairs } from './seed.ts';
 
 const { values } = parseArgs({ options: { senders: { type: 'string', default: '200' }, seconds: { type: 'string', default: '10' } } });
 const senders = Number(values.senders);
@@ -50,10 +50,12 @@ await Promise.all(seeded.map(runSender));
 await Bun.sleep(1_000); // warm-up
 measuring = true;
 const started = performance.now();
+const cpuAtStart = await cpuSeconds(server.process.pid);
 await Bun.sleep(seconds * 1_000);
 measuring = false;
 const elapsed = (performance.now() - started) / 1_000;
 const serverRss = await rssMb(server.process.pid);
+const serverCpuPercent = Math.round(((await cpuSeconds(server.process.pid)) - cpuAtStart) / elapsed * 100);
 running = false;
 await Bun.sleep(200);
 await server.stop();
@@ -70,6 +72,7 @@ console.log(
     ackP50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
     ackP99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
     serverRssMb: serverRss,
+    serverCpuPercent,
   }),
 );
 process.exit(0);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer, type ServerProcess } from '../helpers/process.ts';
 import { makeTempDir } from '../helpers/server.ts';
-import { BENCH_JWT_SECRET, percentile, rssMb, seedGroups, type SeededGroup } from './seed.ts';
+import { BENCH_JWT_SECRET, cpuSeconds, percentile, rssMb, seedGroups, type SeededGroup } from './seed.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +31,8 @@ interface Result {
   p50Ms: number;
   p99Ms: number;
   serverRssMb: number;
+  /** Of one core: 200 means both cores of a 2-core machine. */
+  serverCpuPercent: number;
 }
 
 /** Drives one server: connects every member, runs the senders, measures, disconnects. */
@@ -78,10 +80,12 @@ async function drive(target: string, server: ServerProcess, groups: SeededGroup[
   await Bun.sleep(2_000); // warm-up, past the resume window of sockets that never send
   measuring = true;
   const started = performance.now();
+  const cpuAtStart = await cpuSeconds(server.process.pid);
   await Bun.sleep(seconds * 1_000);
   measuring = false;
   const elapsed = (performance.now() - started) / 1_000;
   const serverRssMb = await rssMb(server.process.pid);
+  const serverCpuPercent = Math.round(((await cpuSeconds(server.process.pid)) - cpuAtStart) / elapsed * 100);
   running = false;
   await Bun.sleep(300);
   for (const ws of sockets) ws.close();
@@ -93,6 +97,7 @@ async function drive(target: string, server: ServerProcess, groups: SeededGroup[
     p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
     p99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
     serverRssMb,
+    serverCpuPercent,
   };
 }
 
