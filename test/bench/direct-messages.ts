@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer } from '../helpers/process.ts';
 import { makeTempDir } from '../helpers/server.ts';
-import { BENCH_JWT_SECRET, cpuSeconds, percentile, rssMb, seedFriendPairs } from './seed.ts';
+import { BENCH_JWT_SECRET, measureWindow, percentile, seedFriendPairs } from './seed.ts';
 
 const { values } = parseArgs({ options: { senders: { type: 'string', default: '200' }, seconds: { type: 'string', default: '10' } } });
 const senders = Number(values.senders);
@@ -48,14 +48,7 @@ async function runSender(user: (typeof seeded)[number], index: number): Promise<
 
 await Promise.all(seeded.map(runSender));
 await Bun.sleep(1_000); // warm-up
-measuring = true;
-const started = performance.now();
-const cpuAtStart = await cpuSeconds(server.process.pid);
-await Bun.sleep(seconds * 1_000);
-measuring = false;
-const elapsed = (performance.now() - started) / 1_000;
-const serverRss = await rssMb(server.process.pid);
-const serverCpuPercent = Math.round(((await cpuSeconds(server.process.pid)) - cpuAtStart) / elapsed * 100);
+const { elapsed, serverRssMb, serverCpuPercent } = await measureWindow(server.process.pid, seconds, (on) => (measuring = on));
 running = false;
 await Bun.sleep(200);
 await server.stop();
@@ -71,7 +64,7 @@ console.log(
     ackedPerSecond: Math.round(latencies.length / elapsed),
     ackP50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
     ackP99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
-    serverRssMb: serverRss,
+    serverRssMb,
     serverCpuPercent,
   }),
 );

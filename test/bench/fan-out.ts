@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer, type ServerProcess } from '../helpers/process.ts';
 import { makeTempDir } from '../helpers/server.ts';
-import { BENCH_JWT_SECRET, cpuSeconds, percentile, rssMb, seedGroups, type SeededGroup } from './seed.ts';
+import { BENCH_JWT_SECRET, measureWindow, percentile, seedGroups, type SeededGroup } from './seed.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,14 +78,7 @@ async function drive(target: string, server: ServerProcess, groups: SeededGroup[
   });
 
   await Bun.sleep(2_000); // warm-up, past the resume window of sockets that never send
-  measuring = true;
-  const started = performance.now();
-  const cpuAtStart = await cpuSeconds(server.process.pid);
-  await Bun.sleep(seconds * 1_000);
-  measuring = false;
-  const elapsed = (performance.now() - started) / 1_000;
-  const serverRssMb = await rssMb(server.process.pid);
-  const serverCpuPercent = Math.round(((await cpuSeconds(server.process.pid)) - cpuAtStart) / elapsed * 100);
+  const { elapsed, serverRssMb, serverCpuPercent } = await measureWindow(server.process.pid, seconds, (on) => (measuring = on));
   running = false;
   await Bun.sleep(300);
   for (const ws of sockets) ws.close();

@@ -117,8 +117,26 @@ export async function rssMb(pid: number): Promise<number> {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
-export async function cpuSeconds(pid: number): Promise<number> {
+async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(') ')[1]!.split(' ');
   // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The measured window of a benchmark: `setMeasuring(true)`, `seconds` of load, `setMeasuring(false)`;
+ * returns its length and the server's memory and CPU use (of one core: 200% is both of two) over it.
+ */
+export async function measureWindow(serverPid: number, seconds: number, setMeasuring: (on: boolean) => void) {
+  setMeasuring(true);
+  const started = performance.now();
+  const cpuAtStart = await cpuSeconds(serverPid);
+  await Bun.sleep(seconds * 1_000);
+  setMeasuring(false);
+  const elapsed = (performance.now() - started) / 1_000;
+  return {
+    elapsed,
+    serverRssMb: await rssMb(serverPid),
+    serverCpuPercent: Math.round((((await cpuSeconds(serverPid)) - cpuAtStart) / elapsed) * 100),
+  };
 }

@@ -1,5 +1,6 @@
 // A software WebAuthn authenticator (ES256, "none" attestation) so tests can register and log in with passkeys.
 import { Buffer } from 'node:buffer';
+import { concat } from './files.ts';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -189,15 +190,6 @@ async function sha256(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBu
   return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const result = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    result.set(part, offset);
-    offset += part.length;
-  }
-  return result;
-}
 
 function toBase64Url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
