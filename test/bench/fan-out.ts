@@ -51,7 +51,7 @@ async function drive(target: string, server: ServerProcess, groups: SeededGroup[
     });
 
   for (const group of groups) {
-    for (const [index, member] of group.members.entries()) {
+    for (const member of group.members) {
       const ws = await connect(urlOf(group, member));
       sockets.push(ws);
       ws.addEventListener('message', (event) => {

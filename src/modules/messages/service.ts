@@ -2,7 +2,6 @@
 import { and, desc, eq, gt, gte, isNull, lt, notExists, sql } from 'drizzle-orm';
 import type { AppDependencies } from '../../app.ts';
 import type { Database } from '../../db/client.ts';
-import { isUniqueViolation } from '../../db/errors.ts';
 import { chatMembers, messageHides, messages } from '../../db/schema/index.ts';
 import { AppError, CommonErrors } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
