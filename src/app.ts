@@ -24,8 +24,11 @@ import { bodyGuard, maxRequestBodySize } from './plugins/body-guard.ts';
 import { docs } from './plugins/docs.ts';
 import { errorHandler } from './plugins/error-handler.ts';
 import { requestContext } from './plugins/request-context.ts';
+import { createRedisBroker, type Broker } from './realtime/broker.ts';
+import { readAllEventsAfter } from './realtime/events.ts';
 import { Hub } from './realtime/hub.ts';
 import { Presence } from './realtime/presence.ts';
+import { createLocalPresenceRegistry, createRedisPresenceRegistry } from './realtime/presence-registry.ts';
 import { realtimeModule } from './realtime/ws.ts';
 
 /** Everything services need, built once per server. */
@@ -40,6 +43,8 @@ export interface AppDependencies {
   keys: { totp: Buffer };
   /** This node's sockets and topics. */
   hub: Hub;
+  /** Redis pub/sub across nodes (REDIS_URL), or null for a single node. */
+  broker: Broker | null;
   presence: Presence;
   /** Every durable write with events goes through it: group commit, then publish. */
   writer: GroupCommitWriter;
@@ -47,9 +52,12 @@ export interface AppDependencies {
   uploads: UploadStore;
 }
 
-export function createDependencies(config: Config, db: Database, log: Logger): AppDependencies {
+export async function createDependencies(config: Config, db: Database, log: Logger): Promise<AppDependencies> {
   const masterSecret = loadMasterSecret(config);
-  const hub = new Hub();
+  const hub = new Hub((topic, cursor) => readAllEventsAfter(db, topic, cursor));
+  const broker = config.redisUrl ? await createRedisBroker(config.redisUrl, log, hub) : null;
+  if (broker) hub.useBroker(broker);
+  const presenceRegistry = broker ? createRedisPresenceRegistry(broker.redis, broker.nodeId) : createLocalPresenceRegistry();
   return {
     config,
     db,
@@ -59,7 +67,8 @@ export function createDependencies(config: Config, db: Database, log: Logger): A
     limiter: new RateLimiter(config.rateLimit !== 'off'),
     keys: { totp: deriveKey(masterSecret, 'totp-secret') },
     hub,
-    presence: new Presence(db, hub, config.presenceGrace),
+    broker,
+    presence: new Presence(db, hub, presenceRegistry, log, config.presenceGrace),
     writer: createGroupCommitWriter(db, log, (events) => hub.publishDurable(events)),
     uploads: createUploadStore(config),
   };

@@ -24,7 +24,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const applied = await migrateDatabase(db.$client);
   if (applied > 0) log.info('migrations applied', { count: applied });
 
-  const deps = createDependencies(config, db, log);
+  const deps = await createDependencies(config, db, log);
   const app = createApp(deps);
   app.listen({ port: config.port, hostname: config.host });
   const server = app.server!;
@@ -32,7 +32,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const stopHousekeeping = scheduleHousekeeping(db, config.eventRetention, log);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${server.port}`;
-  log.info('listening', { url, docs: `${url}/swagger`, database: redactUrl(config.databaseUrl) });
+  log.info('listening', { url, docs: `${url}/swagger`, database: redactUrl(config.databaseUrl), ...(deps.broker ? { redis: redactUrl(config.redisUrl!), nodeId: deps.broker.nodeId } : {}) });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -44,6 +44,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await server.stop(false);
       await deps.writer.drain();
       deps.presence.stop();
+      deps.broker?.close();
       await deps.mailer.idle();
       db.$client.close();
       log.info('stopped');

@@ -19,7 +19,7 @@ beforeAll(async () => {
   const config = loadConfig([], { DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const db = await openDatabase(config);
   await migrateDatabase(db.$client);
-  const app = createApp(createDependencies(config, db, createLogger('silent')))
+  const app = createApp(await createDependencies(config, db, createLogger('silent')))
     .post('/probe/echo', ({ body }) => body, {
       body: t.Object({ name: t.String({ minLength: 3 }), age: t.Integer({ minimum: 0 }) }),
     })

@@ -148,6 +148,20 @@ export async function readEventsAfter(db: Database, topic: string, cursor: numbe
   };
 }
 
+/** Replay reads the log in pages of this many events. */
+const REPLAY_PAGE = 5_000;
+
+/** Every event of `topic` after `cursor`, page by page, so a long absence is replayed whole. */
+export async function readAllEventsAfter(db: Database, topic: string, cursor: number): Promise<ReplayResult> {
+  const all: DurableEvent[] = [];
+  for (;;) {
+    const page = await readEventsAfter(db, topic, all.at(-1)?.seq ?? cursor, REPLAY_PAGE);
+    if (page.resyncRequired) return page;
+    all.push(...page.events);
+    if (page.events.length < REPLAY_PAGE) return { resyncRequired: false, events: all };
+  }
+}
+
 /** Deletes events older than the retention window and records how far each topic was pruned. */
 export async function pruneEvents(db: Database, retentionMs: number): Promise<number> {
   const cutoff = new Date(Date.now() - retentionMs);

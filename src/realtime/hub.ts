@@ -1,7 +1,9 @@
 // The hub knows this node's sockets and their topics, delivers events, and makes resume exact.
 import type { ServerWebSocket } from 'bun';
-import type { DurableEvent, EphemeralEventType, ReplayResult } from './events.ts';
-import { topicMovesOf, type TopicJoin } from './topic-moves.ts';
+import type { Broker, BrokerHandlers } from './broker.ts';
+import { userTopic, type DurableEvent, type EphemeralEventType, type ReplayResult } from './events.ts';
+import { TopicOrder } from './topic-order.ts';
+import { topicMovesOf, type TopicJoin, type TopicMove } from './topic-moves.ts';
 
 /**
  * A socket's durable topic is either live (subscribed to Bun's native topic, so a publish reaches it
@@ -13,6 +15,11 @@ import { topicMovesOf, type TopicJoin } from './topic-moves.ts';
 interface HeldTopic {
   lastSent: number;
   buffer: DurableEvent[];
+  /**
+   * Set when the topic was taken before this node heard it on Redis: events in between reached only the
+   * log, so going live means catching up from here instead of sending the buffer.
+   */
+  catchUpFrom?: number;
 }
 
 export interface SocketState {
@@ -20,6 +27,8 @@ export interface SocketState {
   /** Durable topics this socket belongs to (user, chats, groups), each with its floor: a resume never replays at or below it. */
   topics: Map<string, number>;
   held: Map<string, HeldTopic>;
+  /** Ephemeral topics (friends' presence) this socket is subscribed to. */
+  ephemeral: Set<string>;
   /**
    * While the socket's topics are read from the database (between `add` and `load`): topics that moves
    * took away meanwhile, so a read from before the move does not bring them back. Null once loaded.
@@ -42,16 +51,42 @@ export const CloseCodes = {
   protocolViolation: 4501,
 } as const;
 
-export class Hub {
+/** A durable topic as read for a socket at connect: its floor, and its newest seq at that moment. */
+export interface LoadedTopic extends TopicJoin {
+  lastSeq: number;
+}
+
+/** What another node sends on a user's topic so that user's sockets here join topics (see `#deliver`). */
+interface JoinFrame {
+  join: TopicMove;
+}
+
+export class Hub implements BrokerHandlers {
   readonly #sockets = new Map<HubSocket, SocketState>();
   readonly #byUser = new Map<string, Set<HubSocket>>();
   /** topic → sockets holding it, so a publish can fill their buffers. */
   readonly #holders = new Map<string, Set<HubSocket>>();
   #publisher: Publisher | null = null;
+  #broker: Broker | null = null;
+  /** With a broker: how many local sockets hold each topic (only those are subscribed on Redis). */
+  readonly #interest = new Map<string, number>();
+  /** With a broker: topics whose Redis subscription is not confirmed yet. */
+  readonly #subscribing = new Map<string, Promise<void>>();
+  readonly #order: TopicOrder;
+
+  /** `replay` reads a topic's events after a cursor from the event log (resume, catch-up, gaps). */
+  constructor(private readonly replay: (topic: string, cursor: number) => Promise<ReplayResult>) {
+    this.#order = new TopicOrder(replay, (event) => this.#deliver(event));
+  }
 
   /** Connects the hub to the listening server (its publish reaches native subscribers). */
   attach(publisher: Publisher): void {
     this.#publisher = publisher;
+  }
+
+  /** Spreads this node's events to other nodes and delivers theirs here (REDIS_URL). */
+  useBroker(broker: Broker): void {
+    this.#broker = broker;
   }
 
   /**
@@ -59,7 +94,7 @@ export class Hub {
    * committed while they are read from the database reach it too (see `load`).
    */
   add(socket: HubSocket, userId: string): void {
-    this.#sockets.set(socket, { userId, topics: new Map(), held: new Map(), leftWhileLoading: new Set() });
+    this.#sockets.set(socket, { userId, topics: new Map(), held: new Map(), ephemeral: new Set(), leftWhileLoading: new Set() });
     let sockets = this.#byUser.get(userId);
     if (!sockets) this.#byUser.set(userId, (sockets = new Set()));
     sockets.add(socket);
@@ -69,17 +104,19 @@ export class Hub {
    * Gives a socket the topics read for it: durable ones held until `goLive` or a resume, ephemeral ones
    * live. Topics that moves already added are kept as they are; ones moves took away are skipped.
    */
-  load(socket: HubSocket, durableTopics: TopicJoin[], ephemeralTopics: string[]): void {
+  load(socket: HubSocket, durableTopics: LoadedTopic[], ephemeralTopics: string[]): void {
     const state = this.#sockets.get(socket);
     if (!state?.leftWhileLoading) return;
     const left = state.leftWhileLoading;
     state.leftWhileLoading = null;
-    for (const { topic, floor } of durableTopics) {
+    for (const { topic, floor, lastSeq } of durableTopics) {
       if (left.has(topic) || state.topics.has(topic)) continue;
       state.topics.set(topic, floor);
-      this.#hold(socket, state, topic, Number.POSITIVE_INFINITY);
+      const heard = this.#retainDurable(topic, lastSeq);
+      const held = this.#hold(socket, state, topic, Number.POSITIVE_INFINITY);
+      if (!heard) held.catchUpFrom = lastSeq;
     }
-    for (const topic of ephemeralTopics) if (!left.has(topic)) socket.subscribe(topic);
+    for (const topic of ephemeralTopics) if (!left.has(topic)) this.#subscribeEphemeral(socket, state, topic);
   }
 
   /** Forgets a closed socket; returns true when it was the user's last one on this node. */
@@ -87,6 +124,8 @@ export class Hub {
     const state = this.#sockets.get(socket);
     if (!state) return false;
     for (const topic of state.held.keys()) this.#holders.get(topic)?.delete(socket);
+    for (const topic of state.topics.keys()) this.#release(topic);
+    for (const topic of state.ephemeral) this.#release(topic);
     this.#sockets.delete(socket);
     const sockets = this.#byUser.get(state.userId);
     sockets?.delete(socket);
@@ -111,29 +150,67 @@ export class Hub {
   }
 
   /**
-   * Delivers committed durable events, in seq order, to live subscribers and held buffers, moving
-   * sockets between topics as the events say (a new member joins before hearing MEMBER_ADDED, a
-   * removed one leaves right after MEMBER_REMOVED), so a move is exact within the stream.
+   * Delivers events this node committed, in seq order. With a broker they go to Redis too; a join
+   * whose event is on another topic (MEMBER_ADDED on the group's) is also sent on the joining user's
+   * own topic, which every node with a socket of theirs hears.
    */
   publishDurable(events: DurableEvent[]): void {
     for (const event of events) {
-      const moves = topicMovesOf(event);
-      for (const move of moves.joinBefore) this.joinTopics(move.userId, move.durable, move.ephemeral);
-      const frame = JSON.stringify(event);
-      this.#publisher?.publish(event.topic, frame);
-      const holders = this.#holders.get(event.topic);
-      if (holders) for (const socket of holders) this.#sockets.get(socket)?.held.get(event.topic)?.buffer.push(event);
-      for (const move of moves.leaveAfter) this.leaveTopics(move.userId, move.durable.map((join) => join.topic), move.ephemeral);
-      for (const topic of moves.dropAfter) this.#dropTopic(topic);
+      if (!this.#broker) {
+        this.#deliver(event);
+        continue;
+      }
+      for (const join of topicMovesOf(event).joinBefore) {
+        const ownTopic = userTopic(join.userId);
+        if (ownTopic !== event.topic) this.#broker.publish(ownTopic, JSON.stringify({ join } satisfies JoinFrame));
+      }
+      this.#broker.publish(event.topic, JSON.stringify(event));
+      this.#order.accept(event);
     }
   }
 
   /** Ephemeral events (typing, presence) go to live subscribers only and are never replayed. */
   publishEphemeral(topic: string, type: EphemeralEventType, data: unknown): void {
-    this.#publisher?.publish(topic, JSON.stringify({ topic, type, data }));
+    const frame = JSON.stringify({ topic, type, data });
+    this.#publisher?.publish(topic, frame);
+    this.#broker?.publish(topic, frame);
   }
 
-  /** Adds topics to every socket of a user at once (a new friend, a new group); new topics start live. */
+  /** A frame another node published: an event (put in order, then delivered), an ephemeral event, or a join. */
+  onFrame(topic: string, frame: string): void {
+    const message = JSON.parse(frame) as DurableEvent | JoinFrame | { type: EphemeralEventType };
+    if ('join' in message) this.joinTopics(message.join.userId, message.join.durable, message.join.ephemeral);
+    else if ('seq' in message) this.#order.accept(message);
+    else this.#publisher?.publish(topic, frame);
+  }
+
+  /** Redis lost this node's subscriptions: take them again, and have every socket reconnect and resume. */
+  onReconnect(): void {
+    for (const topic of this.#interest.keys()) this.#subscribe(topic);
+    for (const socket of this.#sockets.keys()) socket.close(CloseCodes.serverRestarting, 'backplane reconnected');
+  }
+
+  /**
+   * Delivers one event to live subscribers and held buffers, moving sockets between topics as it says
+   * (a new member joins before hearing MEMBER_ADDED, a removed one leaves right after MEMBER_REMOVED),
+   * so a move is exact within the stream.
+   */
+  #deliver(event: DurableEvent): void {
+    const moves = topicMovesOf(event);
+    for (const move of moves.joinBefore) this.joinTopics(move.userId, move.durable, move.ephemeral);
+    this.#publisher?.publish(event.topic, JSON.stringify(event));
+    const holders = this.#holders.get(event.topic);
+    if (holders) for (const socket of holders) this.#sockets.get(socket)?.held.get(event.topic)?.buffer.push(event);
+    for (const move of moves.leaveAfter) this.leaveTopics(move.userId, move.durable.map((join) => join.topic), move.ephemeral);
+    for (const topic of moves.dropAfter) this.#dropTopic(topic);
+  }
+
+  /**
+   * Adds topics to every socket of a user at once (a new friend, a new group). A new topic starts live
+   * when this node's stream of it stands exactly at the join; otherwise (not heard here yet, or ahead
+   * of or behind the join, which other nodes' timing allows) the socket catches up from the log, so
+   * it gets exactly what follows its join.
+   */
   joinTopics(userId: string, durableTopics: TopicJoin[], ephemeralTopics: string[] = []): void {
     for (const socket of this.#byUser.get(userId) ?? []) {
       const state = this.#sockets.get(socket)!;
@@ -141,11 +218,14 @@ export class Hub {
         state.leftWhileLoading?.delete(topic);
         if (state.topics.has(topic)) continue;
         state.topics.set(topic, floor);
-        socket.subscribe(topic);
+        const heard = this.#retainDurable(topic, floor);
+        const last = this.#order.lastOf(topic);
+        if (heard && (last === undefined || last === floor)) socket.subscribe(topic);
+        else void this.resume(socket, topic, floor);
       }
       for (const topic of ephemeralTopics) {
         state.leftWhileLoading?.delete(topic);
-        socket.subscribe(topic);
+        this.#subscribeEphemeral(socket, state, topic);
       }
     }
   }
@@ -156,12 +236,17 @@ export class Hub {
       const state = this.#sockets.get(socket)!;
       for (const topic of [...durableTopics, ...ephemeralTopics]) state.leftWhileLoading?.add(topic);
       for (const topic of durableTopics) {
-        state.topics.delete(topic);
+        if (!state.topics.delete(topic)) continue;
         state.held.delete(topic);
         this.#holders.get(topic)?.delete(socket);
         socket.unsubscribe(topic);
+        this.#release(topic);
       }
-      for (const topic of ephemeralTopics) socket.unsubscribe(topic);
+      for (const topic of ephemeralTopics) {
+        if (!state.ephemeral.delete(topic)) continue;
+        socket.unsubscribe(topic);
+        this.#release(topic);
+      }
     }
   }
 
@@ -171,23 +256,70 @@ export class Hub {
       if (!state.topics.delete(topic)) continue;
       state.held.delete(topic);
       socket.unsubscribe(topic);
+      this.#release(topic);
     }
     this.#holders.delete(topic);
   }
 
+  #subscribeEphemeral(socket: HubSocket, state: SocketState, topic: string): void {
+    if (state.ephemeral.has(topic)) return;
+    state.ephemeral.add(topic);
+    this.#retain(topic);
+    socket.subscribe(topic);
+  }
+
+  /** A socket here takes a durable topic; true when this node already hears it (always, without a broker). */
+  #retainDurable(topic: string, lastSeq: number): boolean {
+    if (!this.#broker) return true;
+    const heard = this.#retain(topic);
+    this.#order.hold(topic, lastSeq);
+    return heard;
+  }
+
+  /** Counts a socket's interest in a topic; the first one subscribes this node on Redis. */
+  #retain(topic: string): boolean {
+    if (!this.#broker) return true;
+    const count = this.#interest.get(topic) ?? 0;
+    this.#interest.set(topic, count + 1);
+    if (count === 0) this.#subscribe(topic);
+    return !this.#subscribing.has(topic);
+  }
+
+  #release(topic: string): void {
+    if (!this.#broker) return;
+    const count = (this.#interest.get(topic) ?? 0) - 1;
+    if (count > 0) {
+      this.#interest.set(topic, count);
+      return;
+    }
+    this.#interest.delete(topic);
+    this.#subscribing.delete(topic);
+    this.#order.release(topic);
+    this.#broker.unsubscribe(topic);
+  }
+
+  #subscribe(topic: string): void {
+    const confirmed: Promise<void> = this.#broker!.subscribe(topic).then(() => {
+      if (this.#subscribing.get(topic) === confirmed) this.#subscribing.delete(topic);
+    });
+    this.#subscribing.set(topic, confirmed);
+  }
+
   /**
-   * Catches a socket up on one topic from `cursor`: hold it, read the log, then send the log's events
-   * and the buffered ones past what was sent, and go live. Returns false when retention pruned events
-   * past the cursor (the caller answers RESYNC_REQUIRED) or the topic is not the socket's.
+   * Catches a socket up on one topic from `cursor`: hold it, read the log (once this node hears the
+   * topic, so nothing falls between the two), then send the log's events and the buffered ones past
+   * what was sent, and go live. 'resync' when retention pruned events past the cursor (the caller
+   * answers RESYNC_REQUIRED); 'forbidden' when the topic is not the socket's.
    */
-  async resume(socket: HubSocket, topic: string, cursor: number, readAfter: (cursor: number) => Promise<ReplayResult>): Promise<'ok' | 'resync' | 'forbidden'> {
+  async resume(socket: HubSocket, topic: string, cursor: number): Promise<'ok' | 'resync' | 'forbidden'> {
     const state = this.#sockets.get(socket);
     const floor = state?.topics.get(topic);
     if (!state || floor === undefined) return 'forbidden';
     // A group member never replays what was said before they joined, whatever cursor they send.
     cursor = Math.max(cursor, floor);
     const held = this.#hold(socket, state, topic, cursor);
-    const replay = await readAfter(cursor);
+    await this.#subscribing.get(topic);
+    const replay = await this.replay(topic, cursor);
     // A newer resume of this topic, a topic move or a close happened meanwhile: it wins.
     if (state.held.get(topic) !== held || !this.#sockets.has(socket)) return 'ok';
     if (replay.resyncRequired) {
@@ -203,12 +335,17 @@ export class Hub {
 
   /**
    * Sends what a held topic buffered (past lastSent) and subscribes it, in one synchronous step.
-   * A topic held since connect (lastSent = ∞) sends its whole buffer: events since the socket opened.
+   * A topic held since connect (lastSent = ∞) sends its whole buffer: events since the socket opened;
+   * one taken before this node heard it catches up from the log instead.
    */
   goLive(socket: HubSocket, topic: string): void {
     const state = this.#sockets.get(socket);
     const held = state?.held.get(topic);
     if (!state || !held) return;
+    if (held.catchUpFrom !== undefined) {
+      void this.resume(socket, topic, held.catchUpFrom);
+      return;
+    }
     const sinceConnect = held.lastSent === Number.POSITIVE_INFINITY;
     if (sinceConnect) held.lastSent = -1;
     for (const event of held.buffer) this.#sendAfter(socket, held, event);

@@ -7,7 +7,7 @@ import { durableTopicsOf } from '../modules/chats/service.ts';
 import { friendIdsOf } from '../modules/friends/service.ts';
 import { SendFields } from '../modules/messages/model.ts';
 import { checkCanType, markReceipt, sendMessage } from '../modules/messages/service.ts';
-import { isDurableTopic, presenceTopic, readEventsAfter, topicOfChat, type DurableEvent, type ReplayResult } from './events.ts';
+import { isDurableTopic, presenceTopic, topicOfChat } from './events.ts';
 import { CloseCodes, type HubSocket } from './hub.ts';
 
 const Id = t.String({ minLength: 1, maxLength: 64 });
@@ -28,7 +28,6 @@ const RESUME_WINDOW_MS = 1_000;
 /** At most one TYPING per user and chat in this window. */
 const TYPING_INTERVAL_MS = 2_000;
 const MAX_TOPICS_PER_RESUME = 1_000;
-const REPLAY_PAGE = 5_000;
 
 function errorFrame(error: unknown, clientMessageId?: string) {
   const body =
@@ -45,17 +44,6 @@ export function realtimeModule(deps: AppDependencies) {
   /** open() reads the user's topics from the database; frames that arrive meanwhile wait for it. */
   const opened = new WeakMap<HubSocket, Promise<void>>();
 
-  /** All events after `cursor`, page by page, so a long absence is replayed whole. */
-  async function readAll(topic: string, cursor: number): Promise<ReplayResult> {
-    const all: DurableEvent[] = [];
-    for (;;) {
-      const page = await readEventsAfter(db, topic, all.at(-1)?.seq ?? cursor, REPLAY_PAGE);
-      if (page.resyncRequired) return page;
-      all.push(...page.events);
-      if (page.events.length < REPLAY_PAGE) return { resyncRequired: false, events: all };
-    }
-  }
-
   async function handleFrame(socket: HubSocket, userId: string, frame: typeof ClientFrame.static): Promise<void> {
     switch (frame.type) {
       case 'ping':
@@ -65,7 +53,7 @@ export function realtimeModule(deps: AppDependencies) {
         const topics = Object.entries(frame.cursors).slice(0, MAX_TOPICS_PER_RESUME);
         const held = new Set(hub.stateOf(socket)?.held.keys());
         const outcomes = await Promise.all(
-          topics.map(async ([topic, cursor]) => [topic, isDurableTopic(topic) ? await hub.resume(socket, topic, cursor, (from) => readAll(topic, from)) : 'forbidden'] as const),
+          topics.map(async ([topic, cursor]) => [topic, isDurableTopic(topic) ? await hub.resume(socket, topic, cursor) : 'forbidden'] as const),
         );
         for (const [topic, outcome] of outcomes) {
           held.delete(topic);
@@ -128,7 +116,8 @@ export function realtimeModule(deps: AppDependencies) {
             const [durable, friends] = await Promise.all([durableTopicsOf(db, userId), friendIdsOf(db, userId)]);
             if (socket.readyState !== 1) return;
             hub.load(socket, durable, friends.map(presenceTopic));
-            presence.connected(userId);
+            await presence.connected(userId);
+            if (socket.readyState !== 1) return;
             // A client that never resumes still gets everything since it opened, once this window ends.
             resumeTimers.set(socket, setTimeout(() => hub.goLiveAll(socket), RESUME_WINDOW_MS));
             socket.send(JSON.stringify({ type: 'READY', userId, topics: [...(hub.stateOf(socket)?.topics.keys() ?? [])] }));

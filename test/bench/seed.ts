@@ -23,7 +23,7 @@ async function openSeeder(dataDir: string) {
   const config = loadConfig([], { DATA_DIR: dataDir, JWT_SECRET: BENCH_JWT_SECRET, LOG_LEVEL: 'silent', ACCESS_TOKEN_TTL: '12h' });
   const db = await openDatabase(config);
   await migrateDatabase(db.$client);
-  const deps = createDependencies(config, db, createLogger('silent'));
+  const deps = await createDependencies(config, db, createLogger('silent'));
   return {
     deps,
     async close() {

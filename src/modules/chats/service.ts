@@ -1,10 +1,10 @@
 // Chats as containers: the one direct chat of two users, memberships, and the topics a user belongs to.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Transaction, Reader } from '../../db/client.ts';
-import { chatMembers, chats } from '../../db/schema/index.ts';
+import { chatMembers, chats, topics } from '../../db/schema/index.ts';
 import { newId } from '../../lib/ids.ts';
 import { topicOfChat, userTopic } from '../../realtime/events.ts';
-import type { TopicJoin } from '../../realtime/topic-moves.ts';
+import type { LoadedTopic } from '../../realtime/hub.ts';
 
 
 /** `a:b` with the smaller id first: the same key whichever of the two asks. */
@@ -54,15 +54,21 @@ export async function findMembership(db: Reader, chatId: string, userId: string)
 
 /**
  * The durable topics a user's sockets belong to: their own, and one per chat they are a member of,
- * each with its floor (a group member's history starts at their join).
+ * each with its floor (a group member's history starts at their join) and its newest seq.
  */
-export async function durableTopicsOf(db: Database, userId: string): Promise<TopicJoin[]> {
+export async function durableTopicsOf(db: Database, userId: string): Promise<LoadedTopic[]> {
+  const ownTopic = userTopic(userId);
+  const [own] = await db.select({ lastSeq: topics.lastSeq }).from(topics).where(eq(topics.topic, ownTopic));
   const rows = await db
-    .select({ id: chats.id, kind: chats.kind, floor: chatMembers.visibleAfterSeq })
+    .select({ id: chats.id, kind: chats.kind, floor: chatMembers.visibleAfterSeq, lastSeq: topics.lastSeq })
     .from(chatMembers)
     .innerJoin(chats, eq(chats.id, chatMembers.chatId))
+    .leftJoin(topics, eq(topics.topic, sql`(case ${chats.kind} when 'direct' then 'chat:' else 'group:' end) || ${chats.id}`))
     .where(eq(chatMembers.userId, userId));
-  return [{ topic: userTopic(userId), floor: 0 }, ...rows.map((row) => ({ topic: topicOfChat(row), floor: row.floor }))];
+  return [
+    { topic: ownTopic, floor: 0, lastSeq: own?.lastSeq ?? 0 },
+    ...rows.map((row) => ({ topic: topicOfChat(row), floor: row.floor, lastSeq: row.lastSeq ?? 0 })),
+  ];
 }
 
 /** The members' user ids of some chats, for fan-out of membership changes. */

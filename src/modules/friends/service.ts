@@ -116,8 +116,7 @@ function toRequestView(request: FriendRequestRow, otherUser: UserRow): FriendReq
   };
 }
 
-function toFriendView(presence: AppDependencies['presence'], user: UserRow, since: Date): FriendView {
-  const online = presence.isOnline(user.id);
+function toFriendView(user: UserRow, since: Date, online: boolean): FriendView {
   return {
     user: toPublicUser(user),
     online,
@@ -125,6 +124,11 @@ function toFriendView(presence: AppDependencies['presence'], user: UserRow, sinc
     lastSeenAt: online ? null : (user.lastSeenAt?.toISOString() ?? null),
     since: since.toISOString(),
   };
+}
+
+async function friendViewOf(deps: Pick<FriendsDependencies, 'presence'>, user: UserRow, since: Date): Promise<FriendView> {
+  const online = await deps.presence.onlineAmong([user.id]);
+  return toFriendView(user, since, online.has(user.id));
 }
 
 const notFound = (what: string) => new AppError(404, CommonErrors.notFound, what);
@@ -194,7 +198,7 @@ export async function addFriend(
   });
 
   if (result.outcome === 'requested') return result;
-  return { outcome: 'accepted', friend: toFriendView(deps.presence, result.other, result.since), chatId: result.chatId };
+  return { outcome: 'accepted', friend: await friendViewOf(deps, result.other, result.since), chatId: result.chatId };
 }
 
 /** Accepts a request sent to `selfId`; someone else's request is not found. */
@@ -213,7 +217,7 @@ export async function acceptFriendRequest(
     const { since, chatId } = await befriend(tx, log, request.id, other, self);
     return { other, since, chatId };
   });
-  return { friend: toFriendView(deps.presence, result.other, result.since), chatId: result.chatId };
+  return { friend: await friendViewOf(deps, result.other, result.since), chatId: result.chatId };
 }
 
 /** Declines a request sent to `selfId`. The sender is not told; their request just goes away. */
@@ -307,7 +311,8 @@ export async function listFriends(deps: Pick<FriendsDependencies, 'db' | 'presen
     )
     .where(or(eq(friendships.userLowId, userId), eq(friendships.userHighId, userId)))
     .orderBy(users.username);
-  return rows.map((row) => toFriendView(deps.presence, row.user, row.since));
+  const online = await deps.presence.onlineAmong(rows.map((row) => row.user.id));
+  return rows.map((row) => toFriendView(row.user, row.since, online.has(row.user.id)));
 }
 
 /** The users `userId` has blocked, most recent first. */
