@@ -15,11 +15,8 @@ import { topicMovesOf, type TopicJoin, type TopicMove } from './topic-moves.ts';
 interface HeldTopic {
   lastSent: number;
   buffer: DurableEvent[];
-  /**
-   * Set when the topic was taken before this node heard it on Redis: events in between reached only the
-   * log, so going live means catching up from here instead of sending the buffer.
-   */
-  catchUpFrom?: number;
+  /** Asked to go live before this node's stream of the topic reached `lastSent`: goes live when it does. */
+  liveWhenCaughtUp?: boolean;
 }
 
 export interface SocketState {
@@ -70,8 +67,11 @@ export class Hub implements BrokerHandlers {
   #broker: Broker | null = null;
   /** With a broker: how many local sockets hold each topic (only those are subscribed on Redis). */
   readonly #interest = new Map<string, number>();
-  /** With a broker: topics whose Redis subscription is not confirmed yet. */
-  readonly #subscribing = new Map<string, Promise<void>>();
+  /**
+   * With a broker: topics this node is starting to hear (Redis subscription, then a catch-up from the
+   * log for what was published before it); their sockets stay held until this settles.
+   */
+  readonly #warming = new Map<string, Promise<void>>();
   readonly #order: TopicOrder;
 
   /** `replay` reads a topic's events after a cursor from the event log (resume, catch-up, gaps). */
@@ -112,9 +112,8 @@ export class Hub implements BrokerHandlers {
     for (const { topic, floor, lastSeq } of durableTopics) {
       if (left.has(topic) || state.topics.has(topic)) continue;
       state.topics.set(topic, floor);
-      const heard = this.#retainDurable(topic, lastSeq);
-      const held = this.#hold(socket, state, topic, Number.POSITIVE_INFINITY);
-      if (!heard) held.catchUpFrom = lastSeq;
+      this.#retainDurable(topic, lastSeq);
+      this.#hold(socket, state, topic, Number.POSITIVE_INFINITY);
     }
     for (const topic of ephemeralTopics) if (!left.has(topic)) this.#subscribeEphemeral(socket, state, topic);
   }
@@ -184,7 +183,10 @@ export class Hub implements BrokerHandlers {
     else this.#publisher?.publish(topic, frame);
   }
 
-  /** Redis lost this node's subscriptions: take them again, and have every socket reconnect and resume. */
+  /**
+   * Redis lost this node's subscriptions: take them again (each topic catches up from the log), and have
+   * every socket reconnect and resume, since joins sent while Redis was away were missed.
+   */
   onReconnect(): void {
     for (const topic of this.#interest.keys()) this.#subscribe(topic);
     for (const socket of this.#sockets.keys()) socket.close(CloseCodes.serverRestarting, 'backplane reconnected');
@@ -199,17 +201,22 @@ export class Hub implements BrokerHandlers {
     const moves = topicMovesOf(event);
     for (const move of moves.joinBefore) this.joinTopics(move.userId, move.durable, move.ephemeral);
     this.#publisher?.publish(event.topic, JSON.stringify(event));
-    const holders = this.#holders.get(event.topic);
-    if (holders) for (const socket of holders) this.#sockets.get(socket)?.held.get(event.topic)?.buffer.push(event);
+    for (const socket of this.#holders.get(event.topic) ?? []) {
+      const state = this.#sockets.get(socket);
+      const held = state?.held.get(event.topic);
+      if (!state || !held) continue;
+      held.buffer.push(event);
+      if (held.liveWhenCaughtUp && held.lastSent <= event.seq && !this.#warming.has(event.topic)) this.#goLiveNow(socket, state, event.topic, held);
+    }
     for (const move of moves.leaveAfter) this.leaveTopics(move.userId, move.durable.map((join) => join.topic), move.ephemeral);
     for (const topic of moves.dropAfter) this.#dropTopic(topic);
   }
 
   /**
-   * Adds topics to every socket of a user at once (a new friend, a new group). A new topic starts live
-   * when this node's stream of it stands exactly at the join; otherwise (not heard here yet, or ahead
-   * of or behind the join, which other nodes' timing allows) the socket catches up from the log, so
-   * it gets exactly what follows its join.
+   * Adds topics to every socket of a user at once (a new friend, a new group); each gets exactly what
+   * follows its join. Alone, the node's stream of the topic stands at the join. With other nodes it
+   * may not (not heard here yet, or ahead or behind, as their timing allows): behind, the socket waits
+   * held until the stream reaches the join; ahead, it catches up from the log.
    */
   joinTopics(userId: string, durableTopics: TopicJoin[], ephemeralTopics: string[] = []): void {
     for (const socket of this.#byUser.get(userId) ?? []) {
@@ -218,10 +225,17 @@ export class Hub implements BrokerHandlers {
         state.leftWhileLoading?.delete(topic);
         if (state.topics.has(topic)) continue;
         state.topics.set(topic, floor);
-        const heard = this.#retainDurable(topic, floor);
-        const last = this.#order.lastOf(topic);
-        if (heard && (last === undefined || last === floor)) socket.subscribe(topic);
-        else void this.resume(socket, topic, floor);
+        if (!this.#broker) {
+          socket.subscribe(topic);
+          continue;
+        }
+        this.#retainDurable(topic, floor);
+        if (this.#order.lastOf(topic)! > floor) {
+          void this.resume(socket, topic, floor);
+          continue;
+        }
+        this.#hold(socket, state, topic, floor);
+        this.goLive(socket, topic);
       }
       for (const topic of ephemeralTopics) {
         state.leftWhileLoading?.delete(topic);
@@ -268,21 +282,19 @@ export class Hub implements BrokerHandlers {
     socket.subscribe(topic);
   }
 
-  /** A socket here takes a durable topic; true when this node already hears it (always, without a broker). */
-  #retainDurable(topic: string, lastSeq: number): boolean {
-    if (!this.#broker) return true;
-    const heard = this.#retain(topic);
+  /** A socket here takes a durable topic whose stream, if new to this node, starts after `lastSeq`. */
+  #retainDurable(topic: string, lastSeq: number): void {
+    if (!this.#broker) return;
     this.#order.hold(topic, lastSeq);
-    return heard;
+    this.#retain(topic);
   }
 
   /** Counts a socket's interest in a topic; the first one subscribes this node on Redis. */
-  #retain(topic: string): boolean {
-    if (!this.#broker) return true;
+  #retain(topic: string): void {
+    if (!this.#broker) return;
     const count = this.#interest.get(topic) ?? 0;
     this.#interest.set(topic, count + 1);
     if (count === 0) this.#subscribe(topic);
-    return !this.#subscribing.has(topic);
   }
 
   #release(topic: string): void {
@@ -293,16 +305,23 @@ export class Hub implements BrokerHandlers {
       return;
     }
     this.#interest.delete(topic);
-    this.#subscribing.delete(topic);
+    this.#warming.delete(topic);
     this.#order.release(topic);
     this.#broker.unsubscribe(topic);
   }
 
+  /** Starts hearing a topic: subscribe on Redis, then deliver what the log got meanwhile, then let held sockets go live. */
   #subscribe(topic: string): void {
-    const confirmed: Promise<void> = this.#broker!.subscribe(topic).then(() => {
-      if (this.#subscribing.get(topic) === confirmed) this.#subscribing.delete(topic);
-    });
-    this.#subscribing.set(topic, confirmed);
+    const warming: Promise<void> = this.#broker!.subscribe(topic)
+      .then(() => this.#order.catchUp(topic))
+      .then(() => {
+        if (this.#warming.get(topic) !== warming) return;
+        this.#warming.delete(topic);
+        for (const socket of [...(this.#holders.get(topic) ?? [])]) {
+          if (this.#sockets.get(socket)?.held.get(topic)?.liveWhenCaughtUp) this.goLive(socket, topic);
+        }
+      });
+    this.#warming.set(topic, warming);
   }
 
   /**
@@ -318,7 +337,7 @@ export class Hub implements BrokerHandlers {
     // A group member never replays what was said before they joined, whatever cursor they send.
     cursor = Math.max(cursor, floor);
     const held = this.#hold(socket, state, topic, cursor);
-    await this.#subscribing.get(topic);
+    await this.#warming.get(topic);
     const replay = await this.replay(topic, cursor);
     // A newer resume of this topic, a topic move or a close happened meanwhile: it wins.
     if (state.held.get(topic) !== held || !this.#sockets.has(socket)) return 'ok';
@@ -335,17 +354,24 @@ export class Hub implements BrokerHandlers {
 
   /**
    * Sends what a held topic buffered (past lastSent) and subscribes it, in one synchronous step.
-   * A topic held since connect (lastSent = ∞) sends its whole buffer: events since the socket opened;
-   * one taken before this node heard it catches up from the log instead.
+   * A topic held since connect (lastSent = ∞) sends its whole buffer: events since the socket opened.
+   * With other nodes, this waits until this node's stream of the topic has reached what was sent, so
+   * the live stream never repeats or skips anything.
    */
   goLive(socket: HubSocket, topic: string): void {
     const state = this.#sockets.get(socket);
     const held = state?.held.get(topic);
     if (!state || !held) return;
-    if (held.catchUpFrom !== undefined) {
-      void this.resume(socket, topic, held.catchUpFrom);
+    const streamAt = this.#order.lastOf(topic);
+    const behind = held.lastSent !== Number.POSITIVE_INFINITY && streamAt !== undefined && streamAt < held.lastSent;
+    if (this.#warming.has(topic) || behind) {
+      held.liveWhenCaughtUp = true;
       return;
     }
+    this.#goLiveNow(socket, state, topic, held);
+  }
+
+  #goLiveNow(socket: HubSocket, state: SocketState, topic: string, held: HeldTopic): void {
     const sinceConnect = held.lastSent === Number.POSITIVE_INFINITY;
     if (sinceConnect) held.lastSent = -1;
     for (const event of held.buffer) this.#sendAfter(socket, held, event);

@@ -1,24 +1,26 @@
-// Puts a topic's events back in seq order on a node that hears them from several publishers.
+// A node's stream of each topic it holds: in seq order, without repeats, and without gaps.
 import type { DurableEvent, ReplayResult } from './events.ts';
 
 /**
  * With several nodes, one topic's events reach a node from different publishers: node A commits seq 5,
  * node B commits seq 6, and B's publish can overtake A's. This delivers each held topic's events in
  * seq order, drops repeats, and fills a gap from the event log: an event past a gap is committed, so
- * the ones before it are too. Topics this node does not hold are passed through as they come.
+ * the ones before it are too. The same fill catches a topic up when this node starts hearing it.
+ * Topics this node does not hold are passed through as they come.
  */
 export class TopicOrder {
   /** Held topics → the last seq delivered. */
   readonly #last = new Map<string, number>();
-  /** Topics with a gap being filled → events that arrived meanwhile. */
+  /** Topics being filled from the log → events that arrived meanwhile. */
   readonly #waiting = new Map<string, DurableEvent[]>();
+  readonly #fills = new Map<string, Promise<void>>();
 
   constructor(
     private readonly readAfter: (topic: string, cursor: number) => Promise<ReplayResult>,
     private readonly deliver: (event: DurableEvent) => void,
   ) {}
 
-  /** Starts ordering a topic from `lastSeq`, the newest seq already accounted for; kept if already held. */
+  /** Starts a topic's stream after `lastSeq`; a topic already held keeps its place. */
   hold(topic: string, lastSeq: number): void {
     if (!this.#last.has(topic)) this.#last.set(topic, lastSeq);
   }
@@ -31,6 +33,7 @@ export class TopicOrder {
   release(topic: string): void {
     this.#last.delete(topic);
     this.#waiting.delete(topic);
+    this.#fills.delete(topic);
   }
 
   accept(event: DurableEvent): void {
@@ -42,11 +45,16 @@ export class TopicOrder {
     const last = this.#last.get(event.topic);
     if (last !== undefined && event.seq <= last) return;
     if (last !== undefined && event.seq > last + 1) {
-      this.#waiting.set(event.topic, [event]);
-      void this.#fill(event.topic, last);
+      void this.#fill(event.topic, [event]);
       return;
     }
     this.#deliver(event);
+  }
+
+  /** Delivers what the log has past the topic's place (events this node could not hear yet); resolves when done. */
+  catchUp(topic: string): Promise<void> {
+    if (!this.#last.has(topic)) return Promise.resolve();
+    return this.#fills.get(topic) ?? this.#fill(topic, []);
   }
 
   #deliver(event: DurableEvent): void {
@@ -55,22 +63,27 @@ export class TopicOrder {
     if (this.#last.has(event.topic)) this.#last.set(event.topic, event.seq);
   }
 
-  async #fill(topic: string, last: number): Promise<void> {
-    let replay: ReplayResult;
-    try {
-      replay = await this.readAfter(topic, last);
-    } catch {
-      replay = { events: [], resyncRequired: true };
-    }
-    const waiting = this.#waiting.get(topic);
-    // Released meanwhile: no socket here wants the topic any more.
-    if (!waiting) return;
-    this.#waiting.delete(topic);
-    const events = [...replay.events, ...waiting].sort((a, b) => a.seq - b.seq);
-    if (replay.resyncRequired) {
+  #fill(topic: string, arrived: DurableEvent[]): Promise<void> {
+    const waiting = [...arrived];
+    this.#waiting.set(topic, waiting);
+    const fill = (async () => {
+      const from = this.#last.get(topic)!;
+      let replay: ReplayResult;
+      try {
+        replay = await this.readAfter(topic, from);
+      } catch {
+        replay = { events: [], resyncRequired: true };
+      }
+      // Released meanwhile (no socket here wants the topic any more), or refilled after a release.
+      if (this.#waiting.get(topic) !== waiting) return;
+      this.#waiting.delete(topic);
+      this.#fills.delete(topic);
+      const events = [...replay.events, ...waiting].sort((a, b) => a.seq - b.seq);
       // The log no longer has the gap: deliver what came and let clients see the gap and resync.
-      this.#last.set(topic, events[0]!.seq - 1);
-    }
-    for (const event of events) this.accept(event);
+      if (replay.resyncRequired && events.length > 0) this.#last.set(topic, events[0]!.seq - 1);
+      for (const event of events) this.accept(event);
+    })();
+    this.#fills.set(topic, fill);
+    return fill;
   }
 }
