@@ -29,7 +29,7 @@ import { readAllEventsAfter } from './realtime/events.ts';
 import { Hub } from './realtime/hub.ts';
 import { Presence } from './realtime/presence.ts';
 import { createLocalPresenceRegistry, createRedisPresenceRegistry } from './realtime/presence-registry.ts';
-import { realtimeModule } from './realtime/ws.ts';
+import { realtimeModule, websocketSettings } from './realtime/ws.ts';
 
 /** Everything services need, built once per server. */
 export interface AppDependencies {
@@ -76,7 +76,7 @@ export async function createDependencies(config: Config, db: Database, log: Logg
 
 export function createApp(deps: AppDependencies) {
   const { config, db, log } = deps;
-  const app = new Elysia({ serve: { maxRequestBodySize: maxRequestBodySize(config.uploadMaxBytes) } });
+  const app = new Elysia({ serve: { maxRequestBodySize: maxRequestBodySize(config.uploadMaxBytes) }, websocket: websocketSettings(config) });
   // The error handler reads the finished app's routes to tell a wrong method (405) from a wrong path (404).
   return app
     .use(requestContext(log))

@@ -216,6 +216,12 @@ const settings = {
     defaultText: '25MB',
     parse: size('25MB'),
   },
+  slowConsumerLimit: {
+    env: 'SLOW_CONSUMER_LIMIT',
+    doc: 'A socket with more than this waiting to be sent is closed with 4001 (reconnect and resume) instead of losing events.',
+    defaultText: '4MB',
+    parse: size('4MB'),
+  },
   groupMemberLimit: {
     env: 'GROUP_MEMBER_LIMIT',
     doc: 'Most members a group may have.',

@@ -5,7 +5,7 @@ import { scheduleHousekeeping } from './db/housekeeping.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { createApp, createDependencies } from './app.ts';
 import { createLogger } from './lib/logger.ts';
-import { closeAllSockets } from './realtime/ws.ts';
+import { closeAllSockets, scheduleSlowConsumerSweep } from './realtime/ws.ts';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:3000 */
@@ -30,6 +30,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const server = app.server!;
   deps.hub.attach(server);
   const stopHousekeeping = scheduleHousekeeping(db, config.eventRetention, log);
+  const stopSweep = scheduleSlowConsumerSweep(deps);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${server.port}`;
   log.info('listening', { url, docs: `${url}/swagger`, database: redactUrl(config.databaseUrl), ...(deps.broker ? { redis: redactUrl(config.redisUrl!), nodeId: deps.broker.nodeId } : {}) });
@@ -40,6 +41,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       log.info('shutting down');
       // Sockets first, with a reconnect code: clients resume on another node or after the restart.
       stopHousekeeping();
+      stopSweep();
       closeAllSockets(deps);
       await server.stop(false);
       await deps.writer.drain();

@@ -25,6 +25,9 @@ const checkFrame = TypeCompiler.Compile(ClientFrame);
 
 /** A new socket's topics wait this long for a resume frame before going live (nothing is dropped meanwhile). */
 const RESUME_WINDOW_MS = 1_000;
+const SLOW_CONSUMER_SWEEP_MS = 250;
+/** Bun's own limit sits this far above ours: past it Bun would skip the socket, so it only ever closes it. */
+const BACKPRESSURE_BACKSTOP_BYTES = 64 * 1024 * 1024;
 /** At most one TYPING per user and chat in this window. */
 const TYPING_INTERVAL_MS = 2_000;
 const MAX_TOPICS_PER_RESUME = 1_000;
@@ -35,6 +38,30 @@ function errorFrame(error: unknown, clientMessageId?: string) {
       ? errorBody(error.code, error.message, error.details)
       : errorBody(CommonErrors.internal, 'Something went wrong on our side');
   return JSON.stringify({ type: 'ERROR', ...(clientMessageId ? { clientMessageId } : {}), ...body });
+}
+
+/**
+ * Bun's WebSocket settings. Past its backpressure limit Bun silently skips a socket in a publish; the
+ * sweep in realtimeModule closes a socket with 4001 long before that, and Bun closing it is the backstop,
+ * so a slow client is told to resume rather than quietly missing events.
+ */
+export function websocketSettings(config: AppDependencies['config']) {
+  return { backpressureLimit: config.slowConsumerLimit + BACKPRESSURE_BACKSTOP_BYTES, closeOnBackpressureLimit: true };
+}
+
+/**
+ * Closes, every quarter second, sockets whose unsent backlog passed SLOW_CONSUMER_LIMIT: they reconnect
+ * and resume from their cursors. Returns the function that stops it.
+ */
+export function scheduleSlowConsumerSweep({ hub, config, log }: Pick<AppDependencies, 'hub' | 'config' | 'log'>): () => void {
+  const timer = setInterval(() => {
+    for (const socket of hub.allSockets()) {
+      if (socket.getBufferedAmount() <= config.slowConsumerLimit) continue;
+      log.info('closing a slow consumer', { userId: hub.stateOf(socket)?.userId, buffered: socket.getBufferedAmount() });
+      socket.close(CloseCodes.slowConsumer, 'too slow: reconnect and resume');
+    }
+  }, SLOW_CONSUMER_SWEEP_MS);
+  return () => clearInterval(timer);
 }
 
 export function realtimeModule(deps: AppDependencies) {
