@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, like } from 'drizzle-orm';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { createGroupCommitWriter, type GroupCommitWriter } from '../src/db/group-commit.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
@@ -54,6 +54,32 @@ describe('group commit', () => {
     // Each caller gets its own events; subscribers get them all, in seq order.
     expect(outcomes[3]!.status === 'fulfilled' && outcomes[3]!.value.events.map((event) => event.seq)).toEqual([3]);
     expect(published.filter((event) => event.topic === topic).map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('fails only the job whose queued row breaks a constraint, though rows are written for the whole batch at once', async () => {
+    const topic = 'user:rows';
+    const writes = ['user:row-a', 'user:row-b', 'user:row-a', 'user:row-c'].map((rowTopic, index) =>
+      writer.write(async (_tx, log) => {
+        await log.append(topic, 'MESSAGE_HIDDEN', { index });
+        // The third repeats the first one's primary key.
+        log.insertLater(topics, { topic: rowTopic, lastSeq: index, prunedThroughSeq: 0 });
+        return index;
+      }),
+    );
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason.cause)).toMatch(/UNIQUE constraint/);
+    expect(await storedSeqs(topic)).toEqual([
+      [1, { index: 0 }],
+      [2, { index: 1 }],
+      [3, { index: 3 }],
+    ]);
+    const rows = await db.select({ topic: topics.topic, lastSeq: topics.lastSeq }).from(topics).where(like(topics.topic, 'user:row-%')).orderBy(topics.topic);
+    expect(rows).toEqual([
+      { topic: 'user:row-a', lastSeq: 0 },
+      { topic: 'user:row-b', lastSeq: 1 },
+      { topic: 'user:row-c', lastSeq: 3 },
+    ]);
   });
 
   it('rejects a lone failing job and stores nothing of it', async () => {

@@ -1,7 +1,7 @@
 // Group commit: concurrent writes share one transaction (one fsync), and each is acknowledged only after it.
 import type { Database, Transaction } from './client.ts';
 import type { Logger } from '../lib/logger.ts';
-import { EventLog, type DurableEvent } from '../realtime/events.ts';
+import { EventLog, SeqCache, type DurableEvent } from '../realtime/events.ts';
 
 
 /**
@@ -47,16 +47,25 @@ type Outcome = { ok: true; result: unknown; from: number; to: number } | { ok: f
 export function createGroupCommitWriter(db: Database, log: Logger, publish: (events: DurableEvent[]) => void): GroupCommitWriter {
   let queue: QueuedJob[] = [];
   let running: Promise<void> | null = null;
+  const seqCache = new SeqCache(db.$client.protocol === 'file');
 
   /** Runs the jobs in one transaction; each job's events are appended contiguously: [from, to). */
   async function commit(batch: QueuedJob[], isolated: boolean): Promise<{ committed: DurableEvent[]; outcomes: Outcome[] }> {
     const outcomes: Outcome[] = [];
+    let eventLog!: EventLog;
     const committed = await db.transaction(async (tx) => {
-      const eventLog = new EventLog(tx);
+      await seqCache.check(tx);
+      eventLog = new EventLog(tx, seqCache);
       for (const { job } of batch) {
         const mark = eventLog.mark();
         try {
-          const result = isolated ? await tx.transaction((savepoint) => job(savepoint, eventLog)) : await job(tx, eventLog);
+          const result = isolated
+            ? await tx.transaction(async (savepoint) => {
+                const result = await job(savepoint, eventLog);
+                await eventLog.writeRows(savepoint);
+                return result;
+              })
+            : await job(tx, eventLog);
           outcomes.push({ ok: true, result, from: mark, to: eventLog.mark() });
         } catch (error) {
           if (!isolated) throw new JobFailed(error);
@@ -64,8 +73,17 @@ export function createGroupCommitWriter(db: Database, log: Logger, publish: (eve
           outcomes.push({ ok: false, error });
         }
       }
+      if (!isolated) {
+        try {
+          await eventLog.writeRows(tx);
+        } catch (error) {
+          // Some job's row broke a constraint; which one, the isolated rerun finds out.
+          throw new JobFailed(error);
+        }
+      }
       return eventLog.flush();
     });
+    seqCache.remember(eventLog.lastSeqs());
     return { committed, outcomes };
   }
 

@@ -1,6 +1,7 @@
 // Event names, the frame every socket receives, and the durable per-topic event log with its seqs.
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../db/client.ts';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { events, topics } from '../db/schema/index.ts';
 
 export const DurableEventTypes = [
@@ -59,6 +60,40 @@ export function isDurableTopic(topic: string): boolean {
 
 
 /**
+ * Topics' last seqs as this node's writer last committed them, so a batch need not read them back: one
+ * SELECT less per event. Valid only while nobody else writes the database, which a local file tells:
+ * its `PRAGMA data_version` changes when another connection (another node, a tool) commits, and then
+ * the cache starts over. A remote database (Turso) gets no cache.
+ */
+export class SeqCache {
+  #seqs = new Map<string, number>();
+  #dataVersion: unknown = undefined;
+
+  constructor(private readonly enabled: boolean) {}
+
+  /** Called first in each batch's transaction, once it holds the write lock. */
+  async check(tx: Transaction): Promise<void> {
+    if (!this.enabled) return;
+    const [row] = await tx.all<{ data_version: number }>(sql`PRAGMA data_version`);
+    if (row?.data_version === this.#dataVersion && this.#seqs.size < MAX_CACHED_TOPICS) return;
+    this.#seqs.clear();
+    this.#dataVersion = row?.data_version;
+  }
+
+  get(topic: string): number | undefined {
+    return this.#seqs.get(topic);
+  }
+
+  /** After a commit: the batch's topics and their new last seqs. */
+  remember(lastSeqs: Iterable<[string, number]>): void {
+    if (this.enabled) for (const [topic, seq] of lastSeqs) this.#seqs.set(topic, seq);
+  }
+}
+
+/** The seq cache starts over past this many topics, to bound its memory. */
+const MAX_CACHED_TOPICS = 200_000;
+
+/**
  * Hands out seqs inside one write transaction. The write lock is held for the whole transaction, so
  * reading a topic's last seq once and counting on in memory is safe even with several nodes on one
  * database; the new last seqs and the events are written in a few statements at the end.
@@ -66,15 +101,19 @@ export function isDurableTopic(topic: string): boolean {
 export class EventLog {
   readonly #lastSeq = new Map<string, number>();
   #pending: (DurableEvent & { createdAt: Date })[] = [];
+  #rows = new Map<SQLiteTable, unknown[]>();
 
-  constructor(private readonly tx: Transaction) {}
+  constructor(
+    private readonly tx: Transaction,
+    private readonly cache: SeqCache,
+  ) {}
 
   /**
    * Adds an event to its topic with the next seq; it becomes visible when the transaction commits.
    * `data` may be a function of the seq, for records that carry their own (a message's seq).
    */
   async append(topic: string, type: DurableEventType, data: unknown | ((seq: number) => unknown)): Promise<DurableEvent> {
-    let last = this.#lastSeq.get(topic);
+    let last = this.#lastSeq.get(topic) ?? this.cache.get(topic);
     if (last === undefined) {
       const [row] = await this.tx.select({ lastSeq: topics.lastSeq }).from(topics).where(eq(topics.topic, topic));
       last = row?.lastSeq ?? 0;
@@ -86,14 +125,38 @@ export class EventLog {
     return event;
   }
 
+  /**
+   * Queues a row to be inserted with the batch, one multi-row statement per table, so the hot path (a
+   * message per send) costs one statement per batch rather than one per job. A row that breaks a
+   * constraint fails the optimistic batch; the isolated rerun writes each job's rows in its own
+   * savepoint (`writeRows`), so only that job fails.
+   */
+  insertLater<Table extends SQLiteTable>(table: Table, row: Table['$inferInsert']): void {
+    let rows = this.#rows.get(table);
+    if (!rows) this.#rows.set(table, (rows = []));
+    rows.push(row);
+  }
+
+  /** Inserts the queued rows. */
+  async writeRows(tx: Transaction): Promise<void> {
+    const queued = this.#rows;
+    this.#rows = new Map();
+    for (const [table, rows] of queued) {
+      for (let start = 0; start < rows.length; start += 500) await tx.insert(table).values(rows.slice(start, start + 500) as never);
+    }
+  }
+
   /** How many events are pending: a mark to roll back to when one job of a batch fails. */
   mark(): number {
     return this.#pending.length;
   }
 
-  /** Forgets the events appended since `mark`; seqs within a topic are contiguous, so each topic's
-   * last seq goes back to just before its first forgotten event. */
+  /**
+   * Forgets what the failed job since `mark` queued: its events (seqs within a topic are contiguous, so
+   * each topic's last seq goes back to just before its first forgotten event) and its rows.
+   */
   rollbackTo(mark: number): void {
+    this.#rows = new Map();
     const forgotten = this.#pending.splice(mark);
     const seen = new Set<string>();
     for (const event of forgotten) {
@@ -101,6 +164,11 @@ export class EventLog {
       seen.add(event.topic);
       this.#lastSeq.set(event.topic, event.seq - 1);
     }
+  }
+
+  /** The batch's topics and their last seqs, once written (for the cache). */
+  lastSeqs(): Iterable<[string, number]> {
+    return this.#lastSeq;
   }
 
   /** Writes the batch's events and new last seqs; returns them in the order they were appended. */

@@ -1,13 +1,16 @@
-// Benchmark: acknowledged, durably stored direct messages per second and ack latency, with N concurrent senders.
+// Benchmark: acknowledged, durably stored direct messages per second and ack latency, with N concurrent
+// senders; then, on the same database file once the server stopped, the bare insert baseline
+// (bare-insert.ts) with one batch per N messages, the most the server can batch with N senders.
 // Usage: bun test/bench/direct-messages.ts [--senders 200] [--seconds 10]
 // Each sender keeps one message in flight over its WebSocket (send → ACK → send), so throughput is
 // what the server can durably commit, not what a client can queue.
+import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { spawnServer } from '../helpers/process.ts';
 import { makeTempDir } from '../helpers/server.ts';
-import { BENCH_JWT_SECRET, measureWindow, percentile, seedFriendPairs } from './seed.ts';
+import { measureBareInsert } from './bare-insert.ts';
+import { roundMs, spawnBenchServer } from './harness.ts';
+import { measureWindow, percentile, seedFriendPairs } from './seed.ts';
 
 const { values } = parseArgs({ options: { senders: { type: 'string', default: '200' }, seconds: { type: 'string', default: '10' } } });
 const senders = Number(values.senders);
@@ -15,11 +18,7 @@ const seconds = Number(values.seconds);
 const dataDir = makeTempDir('chat-bench-');
 const seeded = await seedFriendPairs(dataDir, senders);
 
-// BENCH_PROFILE=1 writes a CPU profile of the server (a .cpuprofile in the working directory) on exit.
-const server = await spawnServer([process.execPath, ...(process.env.BENCH_PROFILE ? ['--cpu-prof'] : []), 'src/index.ts'], {
-  cwd: join(import.meta.dir, '../..'),
-  env: { DATA_DIR: dataDir, JWT_SECRET: BENCH_JWT_SECRET, RATE_LIMIT: 'off', LOG_LEVEL: 'info' },
-});
+const server = await spawnBenchServer(dataDir);
 const wsUrl = server.url.replace(/^http/, 'ws');
 
 const latencies: number[] = [];
@@ -52,8 +51,12 @@ const { elapsed, serverRssMb, serverCpuPercent } = await measureWindow(server.pr
 running = false;
 await Bun.sleep(200);
 await server.stop();
+// Messages (a message row and an event row each) per second, in transactions of one per sender.
+const bareRowsPerSecond = measureBareInsert(dataDir, { seconds, rowsPerBatch: senders });
+rmSync(dataDir, { recursive: true, force: true });
 
 latencies.sort((a, b) => a - b);
+const ackedPerSecond = Math.round(latencies.length / elapsed);
 console.log(
   JSON.stringify({
     bench: 'direct-messages',
@@ -61,11 +64,13 @@ console.log(
     senders,
     seconds: Math.round(elapsed * 10) / 10,
     acked: latencies.length,
-    ackedPerSecond: Math.round(latencies.length / elapsed),
-    ackP50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
-    ackP99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
+    ackedPerSecond,
+    ackP50Ms: roundMs(percentile(latencies, 50)),
+    ackP99Ms: roundMs(percentile(latencies, 99)),
     serverRssMb,
     serverCpuPercent,
+    bareRowsPerSecond,
+    oursToBare: Math.round((ackedPerSecond / bareRowsPerSecond) * 100) / 100,
   }),
 );
 process.exit(0);

@@ -2,12 +2,13 @@
 // (send → ACK → send); prints deliveries per second and end-to-end latency (send to each member's
 // receipt) for our server and for a bare Bun.serve pub/sub server driven by the same clients.
 // Usage: bun test/bench/fan-out.ts [--groups 10] [--members 50] [--senders 1] [--seconds 10] [--target both|ours|bare]
+import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer, type ServerProcess } from '../helpers/process.ts';
 import { makeTempDir } from '../helpers/server.ts';
-import { BENCH_JWT_SECRET, measureWindow, percentile, seedGroups, type SeededGroup } from './seed.ts';
+import { repoRoot, roundMs, spawnBenchServer } from './harness.ts';
+import { measureWindow, percentile, seedGroups, type SeededGroup } from './seed.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +23,6 @@ const groupCount = Number(values.groups);
 const memberCount = Number(values.members);
 const senderCount = Number(values.senders);
 const seconds = Number(values.seconds);
-const root = join(import.meta.dir, '../..');
 
 interface Result {
   target: string;
@@ -87,8 +87,8 @@ async function drive(target: string, server: ServerProcess, groups: SeededGroup[
     target,
     messagesPerSecond: Math.round(acked / elapsed),
     deliveriesPerSecond: Math.round(latencies.length / elapsed),
-    p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
-    p99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
+    p50Ms: roundMs(percentile(latencies, 50)),
+    p99Ms: roundMs(percentile(latencies, 99)),
     serverRssMb,
     serverCpuPercent,
   };
@@ -98,20 +98,18 @@ const results: Result[] = [];
 if (values.target !== 'bare') {
   const dataDir = makeTempDir('chat-bench-');
   const groups = await seedGroups(dataDir, groupCount, memberCount);
-  const server = await spawnServer([process.execPath, 'src/index.ts'], {
-    cwd: root,
-    env: { DATA_DIR: dataDir, JWT_SECRET: BENCH_JWT_SECRET, RATE_LIMIT: 'off', LOG_LEVEL: 'info' },
-  });
+  const server = await spawnBenchServer(dataDir);
   const wsUrl = server.url.replace(/^http/, 'ws');
   results.push(await drive('ours', server, groups, (_group, member) => `${wsUrl}/ws?token=${member.token}`));
   await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 }
 if (values.target !== 'ours') {
   const groups: SeededGroup[] = Array.from({ length: groupCount }, (_, index) => ({
     id: `g${index}`,
     members: Array.from({ length: memberCount }, (_, member) => ({ id: `u${index}-${member}`, token: '' })),
   }));
-  const server = await spawnServer([process.execPath, 'test/bench/bare-pubsub.ts'], { cwd: root });
+  const server = await spawnServer([process.execPath, 'test/bench/bare-pubsub.ts'], { cwd: repoRoot });
   const wsUrl = server.url.replace(/^http/, 'ws');
   results.push(await drive('bare', server, groups, (group) => `${wsUrl}/?group=${group.id}`));
   await server.stop();

@@ -1,15 +1,22 @@
-// Seeds a benchmark database through the app's own services: verified users in friend pairs, and their tokens.
+// Seeds a benchmark database through the app's own services and tables: verified users (alone, in friend
+// pairs or in groups) with their tokens, and direct-message history; plus the benchmarks' measuring helpers.
 import { loadConfig } from '../../src/config.ts';
 import { createDependencies } from '../../src/app.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
-import { users } from '../../src/db/schema/index.ts';
+import { messages, topics, users } from '../../src/db/schema/index.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { createLogger } from '../../src/lib/logger.ts';
+import { directKeyOf } from '../../src/modules/chats/service.ts';
 import { acceptFriendRequest, addFriend } from '../../src/modules/friends/service.ts';
 import { createGroup } from '../../src/modules/groups/service.ts';
+import type { MessageRow } from '../../src/modules/messages/service.ts';
+import { chatTopic } from '../../src/realtime/events.ts';
+import { openNativeDatabase, prepareInsert } from './native-insert.ts';
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
+/** The password of every seeded user. */
+export const BENCH_PASSWORD = 'bench-password';
 
 export interface SeededUser {
   id: string;
@@ -35,9 +42,12 @@ async function openSeeder(dataDir: string) {
 
 type Seeder = Awaited<ReturnType<typeof openSeeder>>;
 
-/** Inserts `count` verified users in one statement (signup is not what is measured) and returns their ids. */
+/** The email of the `index`-th seeded user. */
+export const benchEmail = (index: number) => `bench${index}@example.com`;
+
+/** Inserts `count` verified users, 1,000 a statement (signup is not what is measured), and returns their ids. */
 async function insertUsers({ deps }: Seeder, count: number): Promise<string[]> {
-  const passwordHash = await Bun.password.hash('bench-password', { algorithm: 'argon2id' });
+  const passwordHash = await Bun.password.hash(BENCH_PASSWORD, { algorithm: 'argon2id' });
   const now = new Date();
   const ids = Array.from({ length: count }, () => newId());
   for (let start = 0; start < count; start += 1_000) {
@@ -45,7 +55,7 @@ async function insertUsers({ deps }: Seeder, count: number): Promise<string[]> {
       ids.slice(start, start + 1_000).map((id, offset) => ({
         id,
         username: `bench${start + offset}`,
-        email: `bench${start + offset}@example.com`,
+        email: benchEmail(start + offset),
         passwordHash,
         emailVerifiedAt: now,
         createdAt: now,
@@ -65,6 +75,15 @@ async function befriend({ deps }: Seeder, a: string, b: string): Promise<void> {
 
 function tokenOf({ deps }: Seeder, userId: string): Promise<string> {
   return deps.tokens.signAccess({ userId, sessionId: 'bench' });
+}
+
+/** Creates `count` verified users with no friends (user `index` has the email `benchEmail(index)`) and signs an access token for each. */
+export async function seedUsers(dataDir: string, count: number): Promise<{ id: string; token: string }[]> {
+  const seeder = await openSeeder(dataDir);
+  const ids = await insertUsers(seeder, count);
+  const seeded = await Promise.all(ids.map(async (id) => ({ id, token: await tokenOf(seeder, id) })));
+  await seeder.close();
+  return seeded;
 }
 
 /** Creates `count` verified users (count even), befriends them in pairs, and signs an access token for each. */
@@ -101,6 +120,56 @@ export async function seedGroups(dataDir: string, groupCount: number, memberCoun
   }
   await seeder.close();
   return groups;
+}
+
+/** Rows a multi-row INSERT of messages takes: 12 columns each, within SQLite's 32,766 bound variables. */
+const MESSAGES_PER_INSERT = 1_000;
+/** Messages a transaction commits: large transactions, since seeding needs no per-message durability. */
+const MESSAGES_PER_TRANSACTION = 50_000;
+
+/**
+ * Stores `count` messages in fresh direct chats of friend pairs as sending them would leave them for
+ * history: the message rows, and each chat topic's last seq. Not their CREATED events: history never
+ * reads them, and they would double the seeding time. Message `index` (oldest first, one every 10 ms
+ * up to now) goes to the chat of `pairs[pairOf(index)]`, from its two users in turn. Returns the
+ * number of messages per pair.
+ */
+export function seedDirectMessages(dataDir: string, pairs: SeededUser[], count: number, pairOf: (index: number) => number): number[] {
+  const db = openNativeDatabase(dataDir);
+  const findChat = db.prepare('SELECT id FROM chats WHERE direct_key = ?');
+  const chatIds = pairs.map((pair) => (findChat.get(directKeyOf(pair.id, pair.friendId)) as { id: string }).id);
+  const lastSeqs = pairs.map(() => 0);
+  const firstAt = Date.now() - count * 10;
+  const rowOf = (index: number): MessageRow => {
+    const pair = pairOf(index);
+    const seq = ++lastSeqs[pair]!;
+    return {
+      id: newId(),
+      chatId: chatIds[pair]!,
+      seq,
+      senderId: seq % 2 === 0 ? pairs[pair]!.id : pairs[pair]!.friendId,
+      text: `message ${seq} of a long conversation`,
+      attachments: [],
+      replyToId: null,
+      mentions: [],
+      clientMessageId: `seed-${seq}`,
+      createdAt: new Date(firstAt + index * 10),
+      editedAt: null,
+      unsentAt: null,
+    };
+  };
+  const insertFullChunk = prepareInsert(db, messages, MESSAGES_PER_INSERT);
+  db.exec('BEGIN');
+  for (let chunk = 0; chunk < count; chunk += MESSAGES_PER_INSERT) {
+    if (chunk > 0 && chunk % MESSAGES_PER_TRANSACTION === 0) db.exec('COMMIT; BEGIN');
+    const rows = Array.from({ length: Math.min(MESSAGES_PER_INSERT, count - chunk) }, (_, offset) => rowOf(chunk + offset));
+    (rows.length === MESSAGES_PER_INSERT ? insertFullChunk : prepareInsert(db, messages, rows.length))(rows);
+  }
+  // So the server's next message in a seeded chat takes the next seq.
+  prepareInsert(db, topics, pairs.length)(chatIds.map((chatId, pair) => ({ topic: chatTopic(chatId), lastSeq: lastSeqs[pair]!, prunedThroughSeq: 0 })));
+  db.exec('COMMIT');
+  db.close();
+  return lastSeqs;
 }
 
 /** p-th percentile of sorted numbers. */

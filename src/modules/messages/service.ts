@@ -126,7 +126,7 @@ async function storeMessage(deps: AppDependencies, senderId: string, input: Send
       row.seq = seq;
       return toMessageView(row, chat.kind);
     });
-    await tx.insert(messages).values(row);
+    log.insertLater(messages, row);
     // Sent here, the files become readable to the chat's members.
     if (attachmentIds.length > 0) await shareUploadsInChat(tx, chat.id, attachmentIds);
     for (const userId of mentions) {
