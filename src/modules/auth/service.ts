@@ -5,11 +5,12 @@ import { isUniqueViolation } from '../../db/errors.ts';
 import { users } from '../../db/schema/index.ts';
 import { AppError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
+import { hashPassword, verifyPassword } from '../../lib/password.ts';
 import { resetPasswordTemplate, verifyEmailTemplate } from '../email/templates.ts';
 import { MfaErrors } from '../mfa/errors.ts';
 import { secondFactorMethods, verifySecondFactorCode } from '../mfa/service.ts';
 import { UserErrors } from '../users/errors.ts';
-import { findUserByEmail, findUserById, hashPassword, normalizeEmail, type UserRow } from '../users/service.ts';
+import { findUserByEmail, findUserById, normalizeEmail, type UserRow } from '../users/service.ts';
 import { consumeEmailToken, createEmailToken } from './email-tokens.ts';
 import { AuthErrors } from './errors.ts';
 import { endAllSessions, startSession, type SessionTokens } from './sessions.ts';
@@ -24,7 +25,7 @@ const MFA_ATTEMPTS_PER_ACCOUNT = { limit: 5, windowMs: 5 * 60_000 };
 const EMAILS_PER_ADDRESS = { limit: 3, windowMs: 15 * 60_000 };
 
 /** Verifying against this when the email is unknown makes both failures take the same time. */
-const UNKNOWN_USER_HASH = await Bun.password.hash('timing-equaliser', { algorithm: 'argon2id' });
+const UNKNOWN_USER_HASH = await hashPassword('timing-equaliser');
 
 const invalidCredentials = () => new AppError(401, AuthErrors.invalidCredentials, 'The email or password is not right');
 
@@ -87,7 +88,7 @@ export async function login(deps: AppDependencies, input: { email: string; passw
   // Counts attempts per account (so guessing one account from many IPs is bounded too); a success resets it.
   deps.limiter.hit('login', email, LOGIN_ATTEMPTS_PER_ACCOUNT);
   const user = await findUserByEmail(deps.db, email);
-  const passwordMatches = await Bun.password.verify(input.password, user?.passwordHash ?? UNKNOWN_USER_HASH);
+  const passwordMatches = await verifyPassword(input.password, user?.passwordHash ?? UNKNOWN_USER_HASH);
   if (!user || !passwordMatches) throw invalidCredentials();
   deps.limiter.reset('login', email);
   if (!user.emailVerifiedAt) {

@@ -3,6 +3,7 @@ import { and, count, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { passkeys, refreshTokens, users } from '../../db/schema/index.ts';
 import { AppError, CommonErrors } from '../../lib/errors.ts';
+import { hashPassword, verifyPassword } from '../../lib/password.ts';
 import { requireOwnImage } from '../uploads/service.ts';
 import { UserErrors } from './errors.ts';
 import type { UserView } from './model.ts';
@@ -69,13 +70,9 @@ export async function updateProfile(
 
 /** Throws 401 invalid_password unless `password` is the user's current one. */
 export async function checkPassword(user: UserRow, password: string): Promise<void> {
-  if (!(await Bun.password.verify(password, user.passwordHash))) {
+  if (!(await verifyPassword(password, user.passwordHash))) {
     throw new AppError(401, UserErrors.invalidPassword, 'The password is not right');
   }
-}
-
-export function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password, { algorithm: 'argon2id' });
 }
 
 /** Sets a new password and ends every other session; the current one stays signed in. */
