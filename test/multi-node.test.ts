@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAccount, type TestAccount } from './helpers/accounts.ts';
+import { createAccount } from './helpers/accounts.ts';
 import { startFakeResend, type FakeResend } from './helpers/fake-resend.ts';
 import { makeFriends } from './helpers/friends.ts';
 import { createClient, type TestClient } from './helpers/http.ts';
@@ -194,5 +194,31 @@ describe('resume across nodes', () => {
     await gusOnA.waitFor(created(live.id));
     expectContiguous(gusOnA, seen.topic!);
     gusOnA.close();
+  });
+});
+
+describe('a Redis hiccup', () => {
+  it('makes the nodes subscribe again and their sockets resume, losing nothing', async () => {
+    const hal = await createAccount(apiA, resend, 'nodehal');
+    const ivy = await createAccount(apiA, resend, 'nodeivy');
+    await makeFriends(apiA, hal, ivy);
+    const say = async (text: string) => (await apiA.post('/messages', { toUserId: ivy.id, text }, { token: hal.accessToken })).body.message;
+    const ivyOnB = await connectSocket(nodeB.url, ivy.accessToken);
+    const seen = await ivyOnB.waitFor(created((await say('before')).id));
+
+    // Redis drops every subscriber connection; Bun reconnects them without their subscriptions.
+    const admin = new Bun.RedisClient(redis.url);
+    await admin.send('CLIENT', ['KILL', 'TYPE', 'pubsub']);
+    admin.close();
+    expect((await ivyOnB.closed).code).toBe(4000);
+
+    const during = await say('during');
+    const again = await connectSocket(nodeB.url, ivy.accessToken);
+    again.send({ type: 'resume', cursors: { [seen.topic!]: seen.seq! } });
+    await again.waitFor(created(during.id));
+    const after = await say('after');
+    await again.waitFor(created(after.id));
+    expect(again.eventsOf(seen.topic!).map((frame) => frame.data.text)).toEqual(['during', 'after']);
+    again.close();
   });
 });

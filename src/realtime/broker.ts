@@ -12,7 +12,7 @@ export interface Broker {
   readonly nodeId: string;
   /** Sends a frame to the nodes that hold `topic`. */
   publish(topic: string, frame: string): void;
-  /** Starts hearing `topic`; resolves once Redis confirmed, so anything published later is heard. */
+  /** Starts hearing `topic`; resolves once Redis confirmed (so anything published later is heard), or failed (logged). */
   subscribe(topic: string): Promise<void>;
   unsubscribe(topic: string): void;
   /** The client behind presence and other shared state. */
@@ -45,7 +45,11 @@ export async function createRedisBroker(url: string, log: Logger, handlers: Brok
   const listener = (message: string, channel: string) => {
     const space = message.indexOf(' ');
     if (message.slice(0, space) === nodeId) return;
-    handlers.onFrame(channel.slice(CHANNEL_PREFIX.length), message.slice(space + 1));
+    try {
+      handlers.onFrame(channel.slice(CHANNEL_PREFIX.length), message.slice(space + 1));
+    } catch (error) {
+      log.error('bad frame from redis', { channel, error: error instanceof Error ? error.message : String(error) });
+    }
   };
 
   return {
@@ -55,7 +59,9 @@ export async function createRedisBroker(url: string, log: Logger, handlers: Brok
       publisher.publish(CHANNEL_PREFIX + topic, `${nodeId} ${frame}`).catch((error: Error) => log.error('redis publish failed', { topic, error: error.message }));
     },
     async subscribe(topic) {
-      await subscriber.subscribe(CHANNEL_PREFIX + topic, listener);
+      // A failure still resolves, so sockets are not held forever: they catch up from the log, but hear the
+      // topic live on this node only once it is subscribed again (a reconnect resubscribes everything).
+      await subscriber.subscribe(CHANNEL_PREFIX + topic, listener).catch((error: Error) => log.error('redis subscribe failed', { topic, error: error.message }));
     },
     unsubscribe(topic) {
       subscriber.unsubscribe(CHANNEL_PREFIX + topic).catch((error: Error) => log.error('redis unsubscribe failed', { topic, error: error.message }));

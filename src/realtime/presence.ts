@@ -31,7 +31,12 @@ export class Presence {
     }
     if (this.#here.has(userId)) return;
     this.#here.add(userId);
-    if (await this.registry.add(userId)) this.hub.publishEphemeral(presenceTopic(userId), 'PRESENCE', { userId, online: true, lastSeenAt: null });
+    try {
+      if (await this.registry.add(userId)) this.hub.publishEphemeral(presenceTopic(userId), 'PRESENCE', { userId, online: true, lastSeenAt: null });
+    } catch (error) {
+      // Redis away: the socket works, friends just do not hear about it.
+      this.log.error('presence update failed', { userId, error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   /** The last socket of `userId` on this node closed: offline unless one opens, here or elsewhere, within the grace period. */
