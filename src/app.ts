@@ -12,6 +12,7 @@ import { createTokenSigner, type TokenSigner } from './modules/auth/tokens.ts';
 import { createMailer, type Mailer } from './modules/email/mailer.ts';
 import { chatsModule } from './modules/chats/index.ts';
 import { friendsModule } from './modules/friends/index.ts';
+import { RelationCache } from './modules/friends/relation-cache.ts';
 import { groupsModule } from './modules/groups/index.ts';
 import { healthModule } from './modules/health/index.ts';
 import { messagesModule } from './modules/messages/index.ts';
@@ -46,6 +47,8 @@ export interface AppDependencies {
   /** Redis pub/sub across nodes (REDIS_URL), or null for a single node. */
   broker: Broker | null;
   presence: Presence;
+  /** Who may message whom, remembered on a single node. */
+  relations: RelationCache;
   /** Every durable write with events goes through it: group commit, then publish. */
   writer: GroupCommitWriter;
   /** The bytes of uploaded files: UPLOAD_DIR or an S3 bucket. */
@@ -58,6 +61,7 @@ export async function createDependencies(config: Config, db: Database, log: Logg
   const broker = config.redisUrl ? await createRedisBroker(config.redisUrl, log, hub) : null;
   if (broker) hub.useBroker(broker);
   const presenceRegistry = broker ? createRedisPresenceRegistry(broker.redis, broker.nodeId) : createLocalPresenceRegistry();
+  const relations = new RelationCache(broker === null);
   return {
     config,
     db,
@@ -69,7 +73,11 @@ export async function createDependencies(config: Config, db: Database, log: Logg
     hub,
     broker,
     presence: new Presence(db, hub, presenceRegistry, log, config.presenceGrace),
-    writer: createGroupCommitWriter(db, log, (events) => hub.publishDurable(events)),
+    relations,
+    writer: createGroupCommitWriter(db, log, (events) => {
+      relations.forgetRemoved(events);
+      hub.publishDurable(events);
+    }),
     uploads: createUploadStore(config),
   };
 }

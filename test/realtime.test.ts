@@ -162,6 +162,18 @@ describe('friends on the wire', () => {
     expect(blocked.body.error.code).toBe('blocked');
     expect((await api.post('/friends/add', { userId: ann.id }, { token: bob.accessToken })).body.error.code).toBe('blocked');
   });
+
+  it('tells friends of a deleted account with FRIEND_REMOVED, and takes no messages to it', async () => {
+    const { emma, john } = await friendsWithChat('gone');
+    const johnSocket = await connectSocket(server.url, john.accessToken);
+    expect((await api.request('DELETE', '/profile', { body: { password: emma.password }, token: emma.accessToken })).status).toBe(204);
+    const removed = await johnSocket.waitFor((frame) => frame.type === 'FRIEND_REMOVED');
+    expect(removed).toMatchObject({ topic: `user:${john.id}`, data: { userId: emma.id } });
+    expect((await api.get('/friends', { token: john.accessToken })).body.items).toEqual([]);
+    const refused = await send(john, emma, 'are you there?');
+    expect(refused.status).toBe(403);
+    johnSocket.close();
+  });
 });
 
 describe('notifications', () => {

@@ -74,6 +74,19 @@ export async function directRelation(db: Reader, userA: string, userB: string): 
   return { friends: Boolean(row?.friends), blocked: Boolean(row?.blocked), chatId: row?.chatId ?? null };
 }
 
+/**
+ * directRelation for a send, answered from the cache when the pair is known to be allowed; an allowed
+ * answer from the database is remembered (see RelationCache).
+ */
+export async function sendingRelation(deps: Pick<AppDependencies, 'db' | 'relations'>, senderId: string, recipientId: string) {
+  const cached = deps.relations.chatOf(senderId, recipientId);
+  if (cached) return { friends: true, blocked: false, chatId: cached };
+  const generation = deps.relations.generation;
+  const relation = await directRelation(deps.db, senderId, recipientId);
+  if (relation.friends && !relation.blocked && relation.chatId) deps.relations.remember(senderId, recipientId, relation.chatId, generation);
+  return relation;
+}
+
 export async function friendIdsOf(db: Reader, userId: string): Promise<string[]> {
   const rows = await db
     .select({ low: friendships.userLowId, high: friendships.userHighId })

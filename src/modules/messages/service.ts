@@ -7,7 +7,7 @@ import { AppError, CommonErrors } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { messageEventType, topicOfChat, userTopic } from '../../realtime/events.ts';
 import { findChat, findDirectChatId, findMembership, type ChatRow, type MembershipRow } from '../chats/service.ts';
-import { directRelation } from '../friends/service.ts';
+import { sendingRelation } from '../friends/service.ts';
 import { requireOwnUploads, shareUploadsInChat, toUploadView } from '../uploads/service.ts';
 import { notify } from '../notifications/service.ts';
 import { MessageErrors } from './errors.ts';
@@ -63,7 +63,7 @@ interface SendTarget {
 async function targetOfSend(deps: AppDependencies, senderId: string, input: SendInput): Promise<SendTarget> {
   if (input.toUserId) {
     if (input.toUserId === senderId) throw new AppError(400, CommonErrors.validationFailed, 'You cannot message yourself');
-    const relation = await directRelation(deps.db, senderId, input.toUserId);
+    const relation = await sendingRelation(deps, senderId, input.toUserId);
     if (relation.blocked) throw new AppError(403, MessageErrors.blocked, 'You cannot message this user');
     if (!relation.friends || !relation.chatId) throw new AppError(403, MessageErrors.notFriends, 'You can only message friends');
     return { chat: { id: relation.chatId, kind: 'direct' }, visibleAfterSeq: 0, members: [senderId, input.toUserId] };

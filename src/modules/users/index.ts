@@ -53,7 +53,7 @@ export function usersModule(deps: AppDependencies) {
     .delete(
       '/profile',
       async ({ userId, body, set }) => {
-        await deleteAccount(db, userId, body.password);
+        await deleteAccount(deps, userId, body.password);
         set.status = 204;
       },
       {

@@ -1,9 +1,12 @@
 // Accounts as data: finding, showing, searching, updating and deleting users.
 import { and, count, eq, gt, ne, sql } from 'drizzle-orm';
+import type { AppDependencies } from '../../app.ts';
 import type { Database } from '../../db/client.ts';
 import { passkeys, refreshTokens, users } from '../../db/schema/index.ts';
 import { AppError, CommonErrors } from '../../lib/errors.ts';
 import { hashPassword, verifyPassword } from '../../lib/password.ts';
+import { userTopic } from '../../realtime/events.ts';
+import { friendIdsOf } from '../friends/service.ts';
 import { requireOwnImage } from '../uploads/service.ts';
 import { UserErrors } from './errors.ts';
 import type { UserView } from './model.ts';
@@ -94,11 +97,17 @@ export async function changePassword(
   ]);
 }
 
-/** Deletes the account and, through foreign keys, everything that is only theirs. */
-export async function deleteAccount(db: Database, userId: string, password: string): Promise<void> {
-  const user = await requireUser(db, userId);
+/**
+ * Deletes the account and, through foreign keys, everything that is only theirs. Their friends hear
+ * FRIEND_REMOVED, as for an unfriending: their lists and presence topics follow.
+ */
+export async function deleteAccount(deps: Pick<AppDependencies, 'db' | 'writer'>, userId: string, password: string): Promise<void> {
+  const user = await requireUser(deps.db, userId);
   await checkPassword(user, password);
-  await db.delete(users).where(eq(users.id, userId));
+  await deps.writer.write(async (tx, log) => {
+    for (const friendId of await friendIdsOf(tx, userId)) await log.append(userTopic(friendId), 'FRIEND_REMOVED', { userId });
+    await tx.delete(users).where(eq(users.id, userId));
+  });
 }
 
 /** Verified users whose username starts with `prefix`, in username order, a page at a time. */
