@@ -25,6 +25,7 @@ const checkFrame = TypeCompiler.Compile(ClientFrame);
 
 /** A new socket's topics wait this long for a resume frame before going live (nothing is dropped meanwhile). */
 const RESUME_WINDOW_MS = 1_000;
+/** How often every socket's unsent backlog is checked against SLOW_CONSUMER_LIMIT. */
 const SLOW_CONSUMER_SWEEP_MS = 250;
 /** Bun's own limit sits this far above ours: past it Bun would skip the socket, so it only ever closes it. */
 const BACKPRESSURE_BACKSTOP_BYTES = 64 * 1024 * 1024;
@@ -42,7 +43,7 @@ function errorFrame(error: unknown, clientMessageId?: string) {
 
 /**
  * Bun's WebSocket settings. Past its backpressure limit Bun silently skips a socket in a publish; the
- * sweep in realtimeModule closes a socket with 4001 long before that, and Bun closing it is the backstop,
+ * sweep (scheduleSlowConsumerSweep) closes a socket with 4001 long before that, and Bun closing it is the backstop,
  * so a slow client is told to resume rather than quietly missing events.
  */
 export function websocketSettings(config: AppDependencies['config']) {
