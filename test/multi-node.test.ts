@@ -86,6 +86,8 @@ describe('direct messages across nodes', () => {
     expect(reply.status).toBe(201);
     const back = await anaOnA.waitFor(created(reply.body.message.id));
     expect(back).toMatchObject({ topic: chatTopic, data: { text: 'hello from node B', senderId: ben.id } });
+    // Ben's own socket hears it too (its node may still be filling the chat's stream from the log).
+    await benOnB.waitFor(created(reply.body.message.id));
     expect(expectContiguous(benOnB, chatTopic)).toEqual(expectContiguous(anaOnA, chatTopic));
     anaOnA.close();
     benOnB.close();

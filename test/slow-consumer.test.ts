@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { join } from 'node:path';
 import { createAccount } from './helpers/accounts.ts';
 import { makeFriends } from './helpers/friends.ts';
+import { linesOf } from './helpers/process.ts';
 import { startEmailTestServer, type EmailTestServer } from './helpers/server.ts';
 import { connectSocket } from './helpers/ws.ts';
 
@@ -12,18 +13,6 @@ beforeAll(async () => {
   server = await startEmailTestServer({ SLOW_CONSUMER_LIMIT: '256KB' });
 });
 afterAll(() => server.stop());
-
-/** Reads a child's stdout line by line. */
-async function* linesOf(stream: ReadableStream<Uint8Array>) {
-  const decoder = new TextDecoder();
-  let pending = '';
-  for await (const chunk of stream) {
-    pending += decoder.decode(chunk, { stream: true });
-    const parts = pending.split('\n');
-    pending = parts.pop()!;
-    yield* parts;
-  }
-}
 
 describe('a slow consumer', () => {
   it('is closed with 4001 rather than losing events, and resumes the rest', async () => {

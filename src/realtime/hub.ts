@@ -73,6 +73,8 @@ export class Hub implements BrokerHandlers {
    */
   readonly #warming = new Map<string, Promise<void>>();
   readonly #order: TopicOrder;
+  /** Each event's frame, made once however many ways it goes (Redis, local sockets, a replay). */
+  readonly #frames = new WeakMap<DurableEvent, string>();
 
   /** `replay` reads a topic's events after a cursor from the event log (resume, catch-up, gaps). */
   constructor(private readonly replay: (topic: string, cursor: number) => Promise<ReplayResult>) {
@@ -163,7 +165,7 @@ export class Hub implements BrokerHandlers {
         const ownTopic = userTopic(join.userId);
         if (ownTopic !== event.topic) this.#broker.publish(ownTopic, JSON.stringify({ join } satisfies JoinFrame));
       }
-      this.#broker.publish(event.topic, JSON.stringify(event));
+      this.#broker.publish(event.topic, this.#frameOf(event));
       this.#order.accept(event);
     }
   }
@@ -178,9 +180,14 @@ export class Hub implements BrokerHandlers {
   /** A frame another node published: an event (put in order, then delivered), an ephemeral event, or a join. */
   onFrame(topic: string, frame: string): void {
     const message = JSON.parse(frame) as DurableEvent | JoinFrame | { type: EphemeralEventType };
-    if ('join' in message) this.joinTopics(message.join.userId, message.join.durable, message.join.ephemeral);
-    else if ('seq' in message) this.#order.accept(message);
-    else this.#publisher?.publish(topic, frame);
+    if ('join' in message) {
+      this.joinTopics(message.join.userId, message.join.durable, message.join.ephemeral);
+    } else if ('seq' in message) {
+      this.#frames.set(message, frame);
+      this.#order.accept(message);
+    } else {
+      this.#publisher?.publish(topic, frame);
+    }
   }
 
   /**
@@ -200,7 +207,7 @@ export class Hub implements BrokerHandlers {
   #deliver(event: DurableEvent): void {
     const moves = topicMovesOf(event);
     for (const move of moves.joinBefore) this.joinTopics(move.userId, move.durable, move.ephemeral);
-    this.#publisher?.publish(event.topic, JSON.stringify(event));
+    this.#publisher?.publish(event.topic, this.#frameOf(event));
     for (const socket of this.#holders.get(event.topic) ?? []) {
       const state = this.#sockets.get(socket);
       const held = state?.held.get(event.topic);
@@ -402,6 +409,12 @@ export class Hub implements BrokerHandlers {
   #sendAfter(socket: HubSocket, held: HeldTopic, event: DurableEvent): void {
     if (event.seq <= held.lastSent) return;
     held.lastSent = event.seq;
-    socket.send(JSON.stringify(event));
+    socket.send(this.#frameOf(event));
+  }
+
+  #frameOf(event: DurableEvent): string {
+    let frame = this.#frames.get(event);
+    if (frame === undefined) this.#frames.set(event, (frame = JSON.stringify(event)));
+    return frame;
   }
 }

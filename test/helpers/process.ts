@@ -12,6 +12,18 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
+/** A child's output, line by line, as it comes. */
+export async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  for await (const chunk of stream) {
+    pending += decoder.decode(chunk, { stream: true });
+    const parts = pending.split('\n');
+    pending = parts.pop()!;
+    yield* parts;
+  }
+}
+
 /** Starts `command` and resolves once it logs that it is listening (PORT=0 picks a free port). */
 export async function spawnServer(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const child = Bun.spawn(command, {
@@ -27,18 +39,11 @@ export async function spawnServer(command: string[], options: { cwd?: string; en
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${lines.join('\n')}`)), 15_000);
     drained = (async () => {
-      const decoder = new TextDecoder();
-      let pending = '';
-      for await (const chunk of child.stdout) {
-        pending += decoder.decode(chunk, { stream: true });
-        const parts = pending.split('\n');
-        pending = parts.pop()!;
-        for (const line of parts) {
-          lines.push(line);
-          if (line.includes('"msg":"listening"')) {
-            clearTimeout(timer);
-            resolve(JSON.parse(line).url);
-          }
+      for await (const line of linesOf(child.stdout)) {
+        lines.push(line);
+        if (line.includes('"msg":"listening"')) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line).url);
         }
       }
       clearTimeout(timer);
